@@ -1,1 +1,42 @@
-fn main() {}
+//! `oxible`: the thin binary that wires oxible's library crates together.
+//!
+//! It parses the command line (flags spelled as ansible-playbook's and ansible-inventory's),
+//! reads ansible.cfg, calls the libraries, prints their results and maps errors to
+//! ansible-playbook's exit codes. No Ansible semantics live here.
+
+mod config;
+mod exit;
+mod inventory_cmd;
+mod playbook_cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Ansible-compatible playbook executor.
+#[derive(Parser)]
+#[command(name = "oxible", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run playbooks (ansible-playbook).
+    Playbook(playbook_cmd::Args),
+    /// Show the inventory (ansible-inventory).
+    Inventory(inventory_cmd::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Playbook(args) => playbook_cmd::run(args),
+        Command::Inventory(args) => inventory_cmd::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => exit::report(&err),
+    }
+}

@@ -1,0 +1,118 @@
+//! ansible.cfg: found where Ansible looks, read for the settings oxible supports.
+//!
+//! Search order, first found wins (Ansible's `find_ini_config_file`): `$ANSIBLE_CONFIG`,
+//! `./ansible.cfg`, `~/.ansible.cfg`, `/etc/ansible/ansible.cfg`. Environment variables
+//! override the file, as in Ansible.
+
+use std::path::{Path, PathBuf};
+
+/// The settings oxible reads from ansible.cfg and the environment.
+#[derive(Debug, Default)]
+pub struct Config {
+    /// `[defaults] inventory` / `ANSIBLE_INVENTORY`: comma-separated inventory sources
+    /// (Ansible's default is `/etc/ansible/hosts`).
+    pub inventory: Vec<String>,
+    /// `[defaults] roles_path` / `ANSIBLE_ROLES_PATH`: colon-separated role directories.
+    pub roles_path: Vec<PathBuf>,
+}
+
+impl Config {
+    /// Finds and reads the configuration file and environment.
+    pub fn load() -> Self {
+        let file = config_file();
+        let (dir, text) = match &file {
+            Some(path) => (
+                path.parent().map(Path::to_path_buf).unwrap_or_default(),
+                std::fs::read_to_string(path).unwrap_or_default(),
+            ),
+            None => (PathBuf::new(), String::new()),
+        };
+        let setting = |env: &str, key: &str| -> Option<String> {
+            std::env::var(env).ok().or_else(|| ini_value(&text, "defaults", key))
+        };
+        let inventory = setting("ANSIBLE_INVENTORY", "inventory")
+            .map(|v| v.split(',').map(|s| expand(s.trim(), &dir)).filter(|s| !s.is_empty()).collect())
+            .unwrap_or_else(|| vec!["/etc/ansible/hosts".to_string()]);
+        let roles_path = setting("ANSIBLE_ROLES_PATH", "roles_path")
+            .map(|v| v.split(':').filter(|s| !s.is_empty()).map(|s| PathBuf::from(expand(s, &dir))).collect())
+            .unwrap_or_else(default_roles_path);
+        Self { inventory, roles_path }
+    }
+}
+
+/// Ansible's default `roles_path` after the playbook's own `roles/`.
+fn default_roles_path() -> Vec<PathBuf> {
+    let mut paths = Vec::new();
+    if let Some(home) = std::env::var_os("HOME") {
+        paths.push(Path::new(&home).join(".ansible/roles"));
+    }
+    paths.push(PathBuf::from("/usr/share/ansible/roles"));
+    paths.push(PathBuf::from("/etc/ansible/roles"));
+    paths
+}
+
+fn config_file() -> Option<PathBuf> {
+    let mut candidates = Vec::new();
+    if let Some(path) = std::env::var_os("ANSIBLE_CONFIG") {
+        let path = PathBuf::from(path);
+        candidates.push(if path.is_dir() { path.join("ansible.cfg") } else { path });
+    }
+    candidates.push(PathBuf::from("ansible.cfg"));
+    if let Some(home) = std::env::var_os("HOME") {
+        candidates.push(Path::new(&home).join(".ansible.cfg"));
+    }
+    candidates.push(PathBuf::from("/etc/ansible/ansible.cfg"));
+    candidates.into_iter().find(|p| p.is_file())
+}
+
+/// `~` expansion, and relative paths taken from the config file's directory as Ansible does
+/// for path-typed settings.
+fn expand(value: &str, base: &Path) -> String {
+    let expanded = match (value.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => Path::new(&home).join(rest),
+        _ => PathBuf::from(value),
+    };
+    if expanded.is_relative() && !value.contains(',') && base.join(&expanded).exists() {
+        base.join(expanded).display().to_string()
+    } else {
+        expanded.display().to_string()
+    }
+}
+
+/// The value of `key` in `[section]` of INI text (`key = value` or `key: value`).
+fn ini_value(text: &str, section: &str, key: &str) -> Option<String> {
+    let mut current = String::new();
+    let mut found = None;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            current = name.trim().to_string();
+            continue;
+        }
+        if current != section {
+            continue;
+        }
+        if let Some((k, v)) = line.split_once(['=', ':']) {
+            if k.trim() == key {
+                found = Some(v.trim().to_string());
+            }
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_keys_of_the_right_section() {
+        let text = "[ssh_connection]\ninventory = no\n[defaults]\n# comment\ninventory = hosts.ini\nroles_path: ./roles:/x\n";
+        assert_eq!(ini_value(text, "defaults", "inventory").as_deref(), Some("hosts.ini"));
+        assert_eq!(ini_value(text, "defaults", "roles_path").as_deref(), Some("./roles:/x"));
+        assert_eq!(ini_value(text, "defaults", "forks"), None);
+    }
+}
