@@ -11,7 +11,10 @@ use std::sync::OnceLock;
 
 /// The root of the workspace.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// The directory holding test fixtures (`tests/fixtures`).
@@ -44,7 +47,11 @@ pub fn oxible_bin() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("target"));
     let bin = target.join("debug/oxible");
-    assert!(bin.is_file(), "{} is missing: run `cargo build --bin oxible` first", bin.display());
+    assert!(
+        bin.is_file(),
+        "{} is missing: run `cargo build --bin oxible` first",
+        bin.display()
+    );
     bin
 }
 
@@ -61,7 +68,9 @@ pub struct Outcome {
 
 /// Runs `cmd` and collects its outcome.
 pub fn run(mut cmd: Command) -> Outcome {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     Outcome {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

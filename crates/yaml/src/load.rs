@@ -6,7 +6,7 @@
 //! warning (Ansible's default `duplicate_dict_key = warn`); `!unsafe` and `!vault` are kept;
 //! unhashable keys, unknown tags and several documents in one file are errors with a position.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -53,8 +53,10 @@ impl LoadError {
 
 /// Reads and loads the single YAML document in `path`.
 pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| LoadError::Io { path: path.display().to_string(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
     load_source(Source::new(path, text))
 }
 
@@ -68,7 +70,10 @@ pub fn load_source(source: Arc<Source>) -> Result<Loaded, LoadError> {
         warnings: Vec::new(),
     };
     let value = builder.document()?;
-    Ok(Loaded { value, warnings: builder.warnings })
+    Ok(Loaded {
+        value,
+        warnings: builder.warnings,
+    })
 }
 
 struct Builder<'a> {
@@ -103,7 +108,9 @@ impl<'a> Builder<'a> {
                 );
                 Err(LoadError::Invalid(Box::new(
                     Diagnostic::error(format!("invalid YAML: {}", err.info()), Some(span))
-                        .with_help("check the indentation and quoting of this line and the one above it"),
+                        .with_help(
+                            "check the indentation and quoting of this line and the one above it",
+                        ),
                 )))
             }
             None => Err(LoadError::Invalid(Box::new(Diagnostic::error(
@@ -158,15 +165,27 @@ impl<'a> Builder<'a> {
                     }
                     items.push(self.node(event, span)?);
                 }
-                let value = Value { kind: ValueKind::Seq(Arc::new(items)), span: at };
-                (anchor, self.container_tag(value, tag.as_deref(), "seq", &span)?)
+                let value = Value {
+                    kind: ValueKind::Seq(Arc::new(items)),
+                    span: at,
+                };
+                (
+                    anchor,
+                    self.container_tag(value, tag.as_deref(), "seq", &span)?,
+                )
             }
             Event::MappingStart(anchor, tag) => {
                 // saphyr-parser refuses nesting deeper than its recursion limit, which
                 // bounds this recursion too.
                 let map = self.mapping()?;
-                let value = Value { kind: ValueKind::Map(Arc::new(map)), span: at };
-                (anchor, self.container_tag(value, tag.as_deref(), "map", &span)?)
+                let value = Value {
+                    kind: ValueKind::Map(Arc::new(map)),
+                    span: at,
+                };
+                (
+                    anchor,
+                    self.container_tag(value, tag.as_deref(), "map", &span)?,
+                )
             }
             _ => return Err(self.error("invalid YAML: unexpected event", &span)),
         };
@@ -184,8 +203,11 @@ impl<'a> Builder<'a> {
         span: &EventSpan,
     ) -> Result<ValueKind, LoadError> {
         let kind = match tag.map(tag_name) {
+            // PyYAML resolves the non-specific tag `!` like an untagged plain scalar, whatever
+            // the quoting (its parser marks both as implicit).
             None if style == ScalarStyle::Plain => resolve::implicit_type(text),
-            None | Some(TagName::NonSpecific | TagName::Core("str")) => Implicit::Str,
+            Some(TagName::NonSpecific) => resolve::implicit_type(text),
+            None | Some(TagName::Core("str")) => Implicit::Str,
             Some(TagName::Unsafe) => return Ok(ValueKind::Unsafe(text.into())),
             Some(TagName::Vault) => return Ok(ValueKind::Vault(text.into())),
             Some(TagName::Core("int")) => Implicit::Int,
@@ -231,75 +253,117 @@ impl<'a> Builder<'a> {
     }
 
     /// Reads key/value pairs up to the mapping's end, applying merge keys and duplicate rules.
+    ///
+    /// As ansible-core 2.19 with PyYAML 6: merged pairs come first, in the order the `<<`
+    /// entries list them, then the mapping's own pairs; a later pair with the same key replaces
+    /// the value but keeps the first position, and each such replacement is a duplicate-key
+    /// warning.
     fn mapping(&mut self) -> Result<Map, LoadError> {
-        let mut merged: Option<Map> = None;
-        let mut own: Vec<(Value, Value, EventSpan)> = Vec::new();
+        let mut merged: Vec<(Value, Value)> = Vec::new();
+        let mut merged_ids: HashSet<MergeKeyId> = HashSet::new();
+        let mut own: Vec<(Value, Value)> = Vec::new();
         loop {
             let (event, span) = self.next()?;
             if matches!(event, Event::MappingEnd) {
                 break;
             }
-            let is_merge = matches!(&event, Event::Scalar(text, ScalarStyle::Plain, _, None) if text == "<<");
+            if matches!(&event, Event::Scalar(text, ScalarStyle::Plain, _, None) if text == "<<") {
+                let (event, value_span) = self.next()?;
+                let value = self.node(event, value_span)?;
+                self.merge_pairs(&value, &value_span, &mut merged, &mut merged_ids)?;
+                continue;
+            }
             let key = self.node(event, span)?;
+            if matches!(key.kind, ValueKind::Seq(_) | ValueKind::Map(_)) {
+                return Err(self.error(
+                    "found unhashable key: a list or mapping cannot be a mapping key",
+                    &span,
+                ));
+            }
             let (event, value_span) = self.next()?;
             let value = self.node(event, value_span)?;
-            if is_merge {
-                let into = merged.get_or_insert_with(Map::new);
-                self.merge_into(into, &value, &value_span)?;
-            } else {
-                if matches!(key.kind, ValueKind::Seq(_) | ValueKind::Map(_)) {
-                    return Err(self.error(
-                        "found unhashable key: a list or mapping cannot be a mapping key",
-                        &span,
-                    ));
-                }
-                own.push((key, value, span));
-            }
+            own.push((key, value));
         }
-        let mut map = merged.unwrap_or_default();
-        let mut seen: HashMap<Value, ()> = HashMap::new();
-        for (key, value, span) in own {
-            if seen.insert(key.clone(), ()).is_some() {
-                let shown = key.as_str().map_or_else(|| format!("{key:?}"), str::to_string);
+        let mut map = Map::with_capacity(merged.len() + own.len());
+        for (key, value) in merged.into_iter().chain(own) {
+            let span = key.span.clone();
+            if let Some(previous) = map.get_mut(&key) {
+                *previous = value;
+                let shown = key
+                    .as_str()
+                    .map_or_else(|| format!("{key:?}"), str::to_string);
                 self.warnings.push(
                     Diagnostic::warning(
                         format!("found duplicate mapping key '{shown}'; using the last defined value only"),
-                        Some(self.span(&span)),
+                        span,
                     )
                     .with_help("remove or rename one of the two keys"),
                 );
+            } else {
+                map.insert(key, value);
             }
-            map.insert(key, value);
         }
         Ok(map)
     }
 
-    /// PyYAML's merge: a list of mappings merges later ones first, so earlier ones win.
-    fn merge_into(&self, into: &mut Map, value: &Value, span: &EventSpan) -> Result<(), LoadError> {
-        let not_mapping = || {
+    /// Appends the pairs a `<<` value brings: a mapping's pairs, or those of each mapping in a
+    /// list, in order. PyYAML skips a pair whose key is the very same string object as an
+    /// earlier merged key: the same node reached again, or a one-character key (CPython shares
+    /// those strings).
+    fn merge_pairs(
+        &self,
+        value: &Value,
+        span: &EventSpan,
+        merged: &mut Vec<(Value, Value)>,
+        seen: &mut HashSet<MergeKeyId>,
+    ) -> Result<(), LoadError> {
+        let not_mapping = |found: &Value| {
             self.error(
-                format!("expected a mapping or list of mappings for merging, but found {}", value.type_name()),
+                format!(
+                    "expected a mapping or list of mappings for merging, but found {}",
+                    found.type_name()
+                ),
                 span,
             )
         };
-        match &value.kind {
-            ValueKind::Map(map) => {
-                for (k, v) in map.iter() {
-                    into.insert(k.clone(), v.clone());
-                }
-            }
-            ValueKind::Seq(items) => {
-                for item in items.iter().rev() {
-                    let map = item.as_map().ok_or_else(not_mapping)?;
-                    for (k, v) in map.iter() {
-                        into.insert(k.clone(), v.clone());
+        let sources: Vec<&Arc<Map>> = match &value.kind {
+            ValueKind::Map(map) => vec![map],
+            ValueKind::Seq(items) => items
+                .iter()
+                .map(|item| match &item.kind {
+                    ValueKind::Map(map) => Ok(map),
+                    _ => Err(not_mapping(item)),
+                })
+                .collect::<Result<_, _>>()?,
+            _ => return Err(not_mapping(value)),
+        };
+        for map in sources {
+            for (idx, (k, v)) in map.iter().enumerate() {
+                let id = match k.as_str() {
+                    Some(text)
+                        if text.chars().count() == 1
+                            && text.chars().all(|c| u32::from(c) < 256) =>
+                    {
+                        MergeKeyId::SharedChar(text.chars().next().unwrap_or_default())
                     }
+                    _ => MergeKeyId::Node(Arc::as_ptr(map) as usize, idx),
+                };
+                if seen.insert(id) {
+                    merged.push((k.clone(), v.clone()));
                 }
             }
-            _ => return Err(not_mapping()),
         }
         Ok(())
     }
+}
+
+/// Which Python string object a merged key is, for PyYAML's identity-based merge dedup.
+#[derive(Hash, PartialEq, Eq)]
+enum MergeKeyId {
+    /// A one-character Latin-1 string: CPython has one shared object per character.
+    SharedChar(char),
+    /// The key at this index of this loaded mapping.
+    Node(usize, usize),
 }
 
 /// A tag as the loader sorts it.
@@ -321,7 +385,7 @@ fn tag_name(tag: &Tag) -> TagName<'_> {
         ("!!" | "tag:yaml.org,2002:", suffix) => TagName::Core(suffix),
         ("!", "unsafe") => TagName::Unsafe,
         ("!", "vault") => TagName::Vault,
-        ("!", "") => TagName::NonSpecific,
+        ("", "!") | ("!", "") => TagName::NonSpecific,
         (handle, suffix) => TagName::Other(format!("{handle}{suffix}")),
     }
 }
@@ -334,11 +398,16 @@ fn mark_unsafe(value: Value) -> Value {
             ValueKind::Seq(Arc::new(items.iter().cloned().map(mark_unsafe).collect()))
         }
         ValueKind::Map(map) => ValueKind::Map(Arc::new(
-            map.iter().map(|(k, v)| (k.clone(), mark_unsafe(v.clone()))).collect(),
+            map.iter()
+                .map(|(k, v)| (k.clone(), mark_unsafe(v.clone())))
+                .collect(),
         )),
         other => other,
     };
-    Value { kind, span: value.span }
+    Value {
+        kind,
+        span: value.span,
+    }
 }
 
 #[cfg(test)]
@@ -350,7 +419,9 @@ mod tests {
     }
 
     fn load_err(text: &str) -> String {
-        load_source(Source::new("t.yml", text)).expect_err("fails").to_string()
+        load_source(Source::new("t.yml", text))
+            .expect_err("fails")
+            .to_string()
     }
 
     #[test]
@@ -371,13 +442,22 @@ mod tests {
     }
 
     #[test]
-    fn merge_keys_let_own_keys_win() {
-        let doc = load("base: &b {x: 1, y: 2}\nother: &o {y: 3, z: 4}\nm:\n  <<: [*b, *o]\n  x: 9\n").value;
-        let m = doc.get("m").and_then(Value::as_map).expect("map");
-        let pairs: Vec<_> = m.iter().map(|(k, v)| format!("{k:?}={v:?}")).collect();
-        assert_eq!(pairs, vec![
-            "Str(\"y\")=Int(2)", "Str(\"z\")=Int(4)", "Str(\"x\")=Int(9)"
-        ]);
+    fn merge_keys_follow_ansible() {
+        let loaded = load(
+            "b: &b {x: 1, y: 2, port: 80}\no: &o {y: 3, z: 4, port: 8080}\nm:\n  <<: [*b, *o]\n  x: 9\n",
+        );
+        let m = loaded.value.get("m").and_then(Value::as_map).expect("map");
+        let pairs: Vec<_> = m
+            .iter()
+            .map(|(k, v)| format!("{}={v:?}", k.as_str().unwrap_or("?")))
+            .collect();
+        // One-character keys: the first mapping wins; longer keys: the last one does.
+        assert_eq!(
+            pairs,
+            vec!["x=Int(9)", "y=Int(2)", "port=Int(8080)", "z=Int(4)"]
+        );
+        let warned: Vec<_> = loaded.warnings.iter().map(|w| w.message.clone()).collect();
+        assert_eq!(warned.len(), 2, "{warned:?}");
     }
 
     #[test]
@@ -390,9 +470,15 @@ mod tests {
 
     #[test]
     fn tags_unsafe_and_vault_are_kept() {
-        let doc = load("a: !unsafe '{{ x }}'\nb: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6162\n").value;
-        assert!(matches!(doc.get("a").map(|v| &v.kind), Some(ValueKind::Unsafe(s)) if &**s == "{{ x }}"));
-        assert!(matches!(doc.get("b").map(|v| &v.kind), Some(ValueKind::Vault(_))));
+        let doc =
+            load("a: !unsafe '{{ x }}'\nb: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6162\n").value;
+        assert!(
+            matches!(doc.get("a").map(|v| &v.kind), Some(ValueKind::Unsafe(s)) if &**s == "{{ x }}")
+        );
+        assert!(matches!(
+            doc.get("b").map(|v| &v.kind),
+            Some(ValueKind::Vault(_))
+        ));
     }
 
     #[test]
@@ -403,7 +489,10 @@ mod tests {
         assert!(load_err("--- 1\n--- 2\n").contains("single document"));
         assert!(load_err("? [1]\n: 2\n").contains("unhashable"));
         let deep = load_err(&"[".repeat(5000));
-        assert!(deep.contains("recursion limit") && deep.contains("t.yml:1:"), "{deep}");
+        assert!(
+            deep.contains("recursion limit") && deep.contains("t.yml:1:"),
+            "{deep}"
+        );
     }
 
     #[test]

@@ -66,7 +66,7 @@ pub enum Implicit {
     Null,
     /// `tag:yaml.org,2002:timestamp`
     Timestamp,
-    /// `tag:yaml.org,2002:merge` (`<<`)
+    /// `tag:yaml.org,2002:merge` (`<<`), only meaningful as a mapping key.
     Merge,
     /// `tag:yaml.org,2002:value` (`=`), which the safe constructor cannot build.
     ValueTag,
@@ -126,7 +126,10 @@ pub enum ConstructError {
 
 /// Builds the value of a scalar of type `kind`, as PyYAML's `SafeConstructor` does.
 pub fn construct(kind: Implicit, text: &str) -> Result<ValueKind, ConstructError> {
-    let invalid = |name: &'static str| ConstructError::Invalid { kind: name, text: text.into() };
+    let invalid = |name: &'static str| ConstructError::Invalid {
+        kind: name,
+        text: text.into(),
+    };
     Ok(match kind {
         Implicit::Null => ValueKind::Null,
         Implicit::Bool => {
@@ -139,12 +142,19 @@ pub fn construct(kind: Implicit, text: &str) -> Result<ValueKind, ConstructError
         }
         Implicit::Int => construct_int(text).ok_or_else(|| invalid("int"))?,
         Implicit::Float => ValueKind::Float(construct_float(text).ok_or_else(|| invalid("float"))?),
-        Implicit::Timestamp => {
-            ValueKind::Timestamp(Arc::new(construct_timestamp(text).ok_or_else(|| invalid("timestamp"))?))
+        Implicit::Timestamp => ValueKind::Timestamp(Arc::new(
+            construct_timestamp(text).ok_or_else(|| invalid("timestamp"))?,
+        )),
+        Implicit::Str => ValueKind::Str(text.into()),
+        Implicit::Merge => {
+            return Err(ConstructError::NoConstructor(
+                "tag:yaml.org,2002:merge".into(),
+            ));
         }
-        Implicit::Str | Implicit::Merge => ValueKind::Str(text.into()),
         Implicit::ValueTag => {
-            return Err(ConstructError::NoConstructor("tag:yaml.org,2002:value".into()));
+            return Err(ConstructError::NoConstructor(
+                "tag:yaml.org,2002:value".into(),
+            ));
         }
     })
 }
@@ -197,7 +207,9 @@ fn construct_float(text: &str) -> Option<f64> {
     } else if digits.contains(':') {
         digits
             .split(':')
-            .try_fold(0.0f64, |acc, part| Some(acc * 60.0 + part.parse::<f64>().ok()?))
+            .try_fold(0.0f64, |acc, part| {
+                Some(acc * 60.0 + part.parse::<f64>().ok()?)
+            })
             .map(|v| sign * v)
     } else {
         parse_python_float(digits).map(|v| sign * v)
@@ -210,8 +222,16 @@ fn parse_python_float(digits: &str) -> Option<f64> {
         Some(at) => (&digits[..at], &digits[at..]),
         None => (digits, ""),
     };
-    let mantissa = if mantissa.ends_with('.') { format!("{mantissa}0") } else { mantissa.to_string() };
-    let mantissa = if mantissa.starts_with('.') { format!("0{mantissa}") } else { mantissa };
+    let mantissa = if mantissa.ends_with('.') {
+        format!("{mantissa}0")
+    } else {
+        mantissa.to_string()
+    };
+    let mantissa = if mantissa.starts_with('.') {
+        format!("0{mantissa}")
+    } else {
+        mantissa
+    };
     format!("{mantissa}{exponent}").parse().ok()
 }
 
@@ -220,8 +240,15 @@ fn construct_timestamp(text: &str) -> Option<Timestamp> {
     let caps = TIMESTAMP.captures(text)?;
     if let Some(date) = caps.name("date") {
         let text = date.as_str();
-        let (year, month, day) = (text[..4].parse().ok()?, text[5..7].parse().ok()?, text[8..].parse().ok()?);
-        return valid_date(year, month, day).then(|| Timestamp { has_time: false, text: text.to_string() });
+        let (year, month, day) = (
+            text[..4].parse().ok()?,
+            text[5..7].parse().ok()?,
+            text[8..].parse().ok()?,
+        );
+        return valid_date(year, month, day).then(|| Timestamp {
+            has_time: false,
+            text: text.to_string(),
+        });
     }
     let num = |name: &str| -> Option<u32> { caps.name(name)?.as_str().parse().ok() };
     let (year, month, day) = (num("y")?, num("m")?, num("d")?);
@@ -247,7 +274,10 @@ fn construct_timestamp(text: &str) -> Option<Timestamp> {
         let sign = if tzh == 0 && tzm == 0 { "+" } else { sign };
         out.push_str(&format!("{sign}{tzh:02}:{tzm:02}"));
     }
-    Some(Timestamp { has_time: true, text: out })
+    Some(Timestamp {
+        has_time: true,
+        text: out,
+    })
 }
 
 /// Whether Python's `datetime.date(year, month, day)` accepts the triple.
@@ -257,7 +287,9 @@ fn valid_date(year: u32, month: u32, day: u32) -> bool {
 
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -287,7 +319,9 @@ mod tests {
         assert!(matches!(value("1."), ValueKind::Float(f) if f == 1.0));
         assert!(matches!(value("~"), ValueKind::Null));
         assert!(matches!(value("-.inf"), ValueKind::Float(f) if f == f64::NEG_INFINITY));
-        assert!(matches!(value("190:20:30.15"), ValueKind::Float(f) if (f - 685230.15).abs() < 1e-6));
+        assert!(
+            matches!(value("190:20:30.15"), ValueKind::Float(f) if (f - 685230.15).abs() < 1e-6)
+        );
         assert!(matches!(value("2.10"), ValueKind::Float(f) if f == 2.1));
         assert!(matches!(value("09"), ValueKind::Str(_)));
     }
@@ -299,7 +333,10 @@ mod tests {
             other => panic!("not a timestamp: {other:?}"),
         };
         assert_eq!(ts("2001-12-14"), "2001-12-14");
-        assert_eq!(ts("2001-12-14t21:59:43.10-05:00"), "2001-12-14 21:59:43.100000-05:00");
+        assert_eq!(
+            ts("2001-12-14t21:59:43.10-05:00"),
+            "2001-12-14 21:59:43.100000-05:00"
+        );
         assert_eq!(ts("2001-12-15 2:59:43.10"), "2001-12-15 02:59:43.100000");
         assert_eq!(ts("2001-12-14 21:59:43Z"), "2001-12-14 21:59:43+00:00");
     }

@@ -18,7 +18,10 @@ pub struct Source {
 impl Source {
     /// Wraps `text` read from `path` (the path is only used for display and relative lookups).
     pub fn new(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Arc<Self> {
-        Arc::new(Self { path: path.into(), text: text.into() })
+        Arc::new(Self {
+            path: path.into(),
+            text: text.into(),
+        })
     }
 
     /// The path the text was read from, as given by the caller.
@@ -81,7 +84,13 @@ impl fmt::Debug for Span {
 
 impl fmt::Display for Span {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.source.path.display(), self.line, self.col)
+        write!(
+            f,
+            "{}:{}:{}",
+            self.source.path.display(),
+            self.line,
+            self.col
+        )
     }
 }
 
@@ -120,12 +129,22 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error at `span`.
     pub fn error(message: impl Into<String>, span: Option<Span>) -> Self {
-        Self { severity: Severity::Error, message: message.into(), span, help: None }
+        Self {
+            severity: Severity::Error,
+            message: message.into(),
+            span,
+            help: None,
+        }
     }
 
     /// A warning at `span`.
     pub fn warning(message: impl Into<String>, span: Option<Span>) -> Self {
-        Self { severity: Severity::Warning, message: message.into(), span, help: None }
+        Self {
+            severity: Severity::Warning,
+            message: message.into(),
+            span,
+            help: None,
+        }
     }
 
     /// Adds the "what would be valid" line.
@@ -151,7 +170,10 @@ impl fmt::Display for Diagnostic {
                 .take(span.col.saturating_sub(1) as usize)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
-            write!(f, "\n{pad}--> {span}\n{pad} |\n{number} | {text}\n{pad} | {caret_at}^")?;
+            write!(
+                f,
+                "\n{pad}--> {span}\n{pad} |\n{number} | {text}\n{pad} | {caret_at}^"
+            )?;
             if let Some(help) = &self.help {
                 write!(f, "\n{pad} = help: {help}")?;
             }
@@ -213,8 +235,14 @@ mod tests {
 
     #[test]
     fn suggests_nearest_keywords() {
-        assert_eq!(suggest("whne", ["when", "name", "with_items"]), vec!["when"]);
-        assert_eq!(suggest("becom_user", ["become", "become_user"]), vec!["become_user"]);
+        assert_eq!(
+            suggest("whne", ["when", "name", "with_items"]),
+            vec!["when"]
+        );
+        assert_eq!(
+            suggest("becom_user", ["become", "become_user"]),
+            vec!["become_user"]
+        );
         assert!(suggest("zzzz", ["when"]).is_empty());
     }
 }
