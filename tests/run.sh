@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The project's test command (README): installs what the tests need, then runs them all.
+# Works on a fresh Debian 12 machine with Rust; reuses what is already installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# The oracle venv needs Python's venv module (Debian ships it separately).
+if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq python3-venv
+fi
+tests/oracle.sh >/dev/null
+
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+cargo build --quiet --bin oxible
+cargo test --workspace --quiet
