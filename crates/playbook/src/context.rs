@@ -1,0 +1,75 @@
+//! What the loader carries while it walks playbooks, roles and task files.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use oxible_yaml::{Diagnostic, Map};
+
+use crate::loader::Loader;
+use crate::template::{SimpleTemplar, Templar};
+
+/// Settings for loading a playbook, supplied by the caller (the CLI reads them from ansible.cfg
+/// and the command line).
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// Configured role directories (`roles_path`), searched after the playbook's own `roles/`.
+    pub roles_path: Vec<PathBuf>,
+    /// Extra vars (`-e`): they win over play vars when names and paths are templated.
+    pub extra_vars: Map,
+    /// Renders `{{ }}` in play names, hosts, role names and import paths.
+    pub templar: Arc<dyn Templar>,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self {
+            roles_path: Vec::new(),
+            extra_vars: Map::new(),
+            templar: Arc::new(SimpleTemplar),
+        }
+    }
+}
+
+/// The loader's state shared by the whole walk.
+pub(crate) struct Ctx<'a> {
+    pub loader: &'a dyn Loader,
+    pub options: &'a LoadOptions,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// A role whose files are being loaded: names its tasks and anchors relative paths.
+#[derive(Clone, Debug)]
+pub(crate) struct RoleScope {
+    pub path: PathBuf,
+}
+
+/// Where a list of tasks is being loaded from.
+#[derive(Clone, Debug)]
+pub(crate) struct Scope {
+    /// The directory of the playbook that holds the play (Ansible's loader basedir).
+    pub basedir: PathBuf,
+    /// The role being loaded, if any.
+    pub role: Option<RoleScope>,
+    /// Directories of the statically imported files around this point, innermost last.
+    pub import_dirs: Vec<PathBuf>,
+    /// Files imported around this point and roles being loaded, to detect cycles.
+    pub chain: Vec<PathBuf>,
+    /// Variables for static templating: play vars overridden by extra vars.
+    pub vars: Map,
+    /// Whether the list holds handlers.
+    pub handlers: bool,
+}
+
+impl Scope {
+    /// A scope for the top level of a play defined in a playbook in `basedir`.
+    pub fn play(basedir: &Path, vars: Map) -> Self {
+        Self {
+            basedir: basedir.to_path_buf(),
+            role: None,
+            import_dirs: Vec::new(),
+            chain: Vec::new(),
+            vars,
+            handlers: false,
+        }
+    }
+}

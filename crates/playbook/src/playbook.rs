@@ -1,0 +1,211 @@
+//! Playbook files: lists of plays and `import_playbook` entries (Ansible's `Playbook` and
+//! `PlaybookInclude`).
+
+use std::path::{Path, PathBuf};
+
+use oxible_yaml::{Diagnostic, Map, Value};
+
+use crate::context::{Ctx, LoadOptions};
+use crate::error::{Error, Result};
+use crate::keywords::{self, Kind, string_keys};
+use crate::loader::{Loader, load_yaml, normalize};
+use crate::play::Play;
+use crate::tags::parse_tags;
+use crate::task::{as_list, scalar_text};
+
+/// A loaded playbook: its plays, imported playbooks expanded in place.
+#[derive(Clone, Debug)]
+pub struct Playbook {
+    /// The playbook file, as given.
+    pub path: PathBuf,
+    /// Every play, in run order.
+    pub plays: Vec<Play>,
+    /// Problems that did not stop loading (duplicate YAML keys, empty task files).
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Playbook {
+    /// Loads the playbook at `path` and everything it names (imports, roles, task files).
+    pub fn load(loader: &dyn Loader, path: &Path, options: &LoadOptions) -> Result<Playbook> {
+        let mut ctx = Ctx {
+            loader,
+            options,
+            warnings: Vec::new(),
+        };
+        let mut plays = Vec::new();
+        load_file(&mut ctx, path, None, &mut Vec::new(), &mut plays)?;
+        Ok(Playbook {
+            path: path.to_path_buf(),
+            plays,
+            warnings: ctx.warnings,
+        })
+    }
+}
+
+/// The keys under which an entry imports a playbook.
+const IMPORT_KEYS: &[&str] = &[
+    "import_playbook",
+    "ansible.builtin.import_playbook",
+    "ansible.legacy.import_playbook",
+];
+
+fn load_file(
+    ctx: &mut Ctx<'_>,
+    path: &Path,
+    wanted_by: Option<&oxible_yaml::Span>,
+    chain: &mut Vec<PathBuf>,
+    plays: &mut Vec<Play>,
+) -> Result<()> {
+    let basedir = normalize(
+        &std::env::current_dir()
+            .unwrap_or_default()
+            .join(path.parent().unwrap_or(Path::new(""))),
+    );
+    let (data, warnings) = load_yaml(ctx.loader, path, wanted_by)?;
+    ctx.warnings.extend(warnings);
+    let shown = path.display();
+    let items = match data.as_seq() {
+        _ if data.is_null() => {
+            return Err(Error::parse(
+                format!("Empty playbook, nothing to do: {shown}"),
+                wanted_by,
+                "add at least one play",
+            ));
+        }
+        None => {
+            return Err(Error::parse(
+                format!(
+                    "A playbook must be a list of plays, got a {} instead: {shown}",
+                    data.type_name()
+                ),
+                data.span.as_ref(),
+                "start each play with '- hosts: <pattern>'",
+            ));
+        }
+        Some([]) => {
+            return Err(Error::parse(
+                format!("A playbook must contain at least one play: {shown}"),
+                data.span.as_ref(),
+                "add at least one play",
+            ));
+        }
+        Some(items) => items,
+    };
+    chain.push(normalize(
+        &basedir.join(path.file_name().unwrap_or_default()),
+    ));
+    for entry in items {
+        if entry.as_map().is_none() {
+            return Err(Error::parse(
+                "playbook entries must be either valid plays or 'import_playbook' statements",
+                entry.span.as_ref(),
+                "start each play with '- hosts: <pattern>'",
+            ));
+        }
+        match IMPORT_KEYS.iter().find(|k| entry.get(k).is_some()) {
+            Some(key) => import(ctx, entry, key, &basedir, chain, plays)?,
+            None => plays.push(Play::load(ctx, entry, &basedir)?),
+        }
+    }
+    chain.pop();
+    Ok(())
+}
+
+/// Expands an `import_playbook` entry: loads the file and gives its plays the entry's
+/// `tags`, `vars` and `when`.
+fn import(
+    ctx: &mut Ctx<'_>,
+    entry: &Value,
+    import_key: &str,
+    basedir: &Path,
+    chain: &mut Vec<PathBuf>,
+    plays: &mut Vec<Play>,
+) -> Result<()> {
+    let map = keywords::expect_map(entry, Kind::ImportPlaybook, None)?;
+    let mut tags = Vec::new();
+    let mut vars = Map::new();
+    let mut when = Vec::new();
+    for (name, key, v) in string_keys(map, Kind::ImportPlaybook)? {
+        match name {
+            "tags" => tags = parse_tags(v)?,
+            "vars" => vars = v.as_map().cloned().unwrap_or_default(),
+            "when" => when = as_list(v),
+            _ if name == import_key || Kind::ImportPlaybook.accepts(name) => {}
+            _ => {
+                return Err(keywords::unknown(
+                    Kind::ImportPlaybook,
+                    name,
+                    key.span.as_ref(),
+                ));
+            }
+        }
+    }
+    let target = entry.get(import_key).cloned().unwrap_or_else(Value::null);
+    let at = target.span.clone().or(entry.span.clone());
+    let raw = scalar_text(&target).ok_or_else(|| {
+        Error::parse(
+            "No file specified for import_playbook",
+            at.as_ref(),
+            "write 'import_playbook: other.yml'",
+        )
+    })?;
+    let mut template_vars = vars.clone();
+    template_vars.extend(
+        ctx.options
+            .extra_vars
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone())),
+    );
+    let file = ctx
+        .options
+        .templar
+        .render(&raw, &template_vars)
+        .map_err(|why| {
+            Error::parse(
+                why,
+                at.as_ref(),
+                "define the variable with -e or the entry's vars",
+            )
+        })?;
+    let path = normalize(&basedir.join(&file));
+    if chain.contains(&path) {
+        return Err(Error::parse(
+            format!(
+                "'{}' imports itself (through a cycle of import_playbook)",
+                path.display()
+            ),
+            at.as_ref(),
+            "remove the cycle",
+        ));
+    }
+    if !ctx.loader.exists(&path) {
+        return Err(Error::resolve(
+            format!(
+                "the playbook '{file}' could not be found: {}",
+                path.display()
+            ),
+            at.as_ref(),
+            "import_playbook paths are relative to the importing playbook's directory",
+        ));
+    }
+    let start = plays.len();
+    load_file(ctx, &path, at.as_ref(), chain, plays)?;
+    for play in &mut plays[start..] {
+        for (k, v) in vars.iter() {
+            play.vars.insert(k.clone(), v.clone());
+        }
+        if let Some(extra) = vars.get(&Value::from("tags")).and_then(Value::as_str) {
+            play.tags.extend(extra.split(',').map(str::to_string));
+            play.vars.shift_remove(&Value::from("tags"));
+        }
+        for tag in &tags {
+            if !play.tags.contains(tag) {
+                play.tags.push(tag.clone());
+            }
+        }
+        let mut conditions = when.clone();
+        conditions.append(&mut play.import_when);
+        play.import_when = conditions;
+    }
+    Ok(())
+}
