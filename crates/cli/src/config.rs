@@ -95,10 +95,10 @@ fn ini_value(text: &str, section: &str, key: &str) -> Option<String> {
         if current != section {
             continue;
         }
-        if let Some((k, v)) = line.split_once(['=', ':']) {
-            if k.trim() == key {
-                found = Some(v.trim().to_string());
-            }
+        if let Some((k, v)) = line.split_once(['=', ':'])
+            && k.trim() == key
+        {
+            found = Some(v.trim().to_string());
         }
     }
     found

@@ -23,6 +23,44 @@ const DEFAULT_SOURCE: &str = "/etc/ansible/hosts";
 /// The interpreter set on the implicit localhost (Ansible uses its own `sys.executable`).
 const IMPLICIT_PYTHON: &str = "/usr/bin/python3";
 
+/// Magic variable names `ansible-inventory` removes from what it prints
+/// (`C.INTERNAL_STATIC_VARS`): Ansible computes them, so inventory values for them are ignored.
+pub const INTERNAL_VARS: [&str; 33] = [
+    "ansible_async_path",
+    "ansible_collection_name",
+    "ansible_config_file",
+    "ansible_dependent_role_names",
+    "ansible_diff_mode",
+    "ansible_facts",
+    "ansible_forks",
+    "ansible_inventory_sources",
+    "ansible_limit",
+    "ansible_play_batch",
+    "ansible_play_hosts",
+    "ansible_play_hosts_all",
+    "ansible_play_role_names",
+    "ansible_playbook_python",
+    "ansible_role_name",
+    "ansible_role_names",
+    "ansible_run_tags",
+    "ansible_skip_tags",
+    "ansible_verbosity",
+    "ansible_version",
+    "group_names",
+    "groups",
+    "hostvars",
+    "inventory_dir",
+    "inventory_file",
+    "inventory_hostname",
+    "inventory_hostname_short",
+    "play_hosts",
+    "playbook_dir",
+    "role_name",
+    "role_names",
+    "role_path",
+    "role_uuid",
+];
+
 /// Hosts, groups and their variables, loaded from inventory sources as Ansible loads them.
 #[derive(Clone, Debug)]
 pub struct Inventory {

@@ -40,5 +40,5 @@ mod yaml_source;
 pub use address::is_ip_address;
 pub use data::{Group, Host, LOCALHOST_NAMES};
 pub use error::InventoryError;
-pub use inventory::{Inventory, Loaded, Selection};
+pub use inventory::{INTERNAL_VARS, Inventory, Loaded, Selection};
 pub use pattern::{PatternError, split_host_pattern};
