@@ -6,7 +6,9 @@
 
 mod config;
 mod exit;
+mod extra_vars;
 mod inventory_cmd;
+mod listing;
 mod playbook_cmd;
 
 use std::process::ExitCode;

@@ -1,8 +1,14 @@
 //! `oxible playbook`: ansible-playbook's command line.
 
+use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
+use oxible_playbook::{FsLoader, LoadOptions, Playbook, SimpleTemplar, TagFilter};
+
+use crate::config::Config;
 use crate::exit::{Failure, FailureClass};
+use crate::listing::{self, Want};
 
 /// Flags of `oxible playbook`, spelled as ansible-playbook spells them.
 #[derive(clap::Args)]
@@ -39,7 +45,172 @@ pub struct Args {
     pub list_tags: bool,
 }
 
+/// A playbook error as a failure with Ansible's exit code for its class.
+fn failure(err: &oxible_playbook::Error) -> Failure {
+    let class = if err.is_parser_error() {
+        FailureClass::Parser
+    } else {
+        FailureClass::General
+    };
+    Failure::new(class, err)
+}
+
 /// Runs `oxible playbook`.
-pub fn run(_args: Args) -> Result<ExitCode, Failure> {
-    Err(Failure::new(FailureClass::General, "oxible playbook: not implemented yet"))
+pub fn run(args: Args) -> Result<ExitCode, Failure> {
+    let config = Config::load();
+    let extra_vars = crate::extra_vars::parse(&args.extra_vars)?;
+    for path in &args.playbooks {
+        if !path.exists() {
+            return Err(Failure::new(
+                FailureClass::General,
+                format!(
+                    "[ERROR]: the playbook: {} could not be found",
+                    path.display()
+                ),
+            ));
+        }
+        if !path.is_file() {
+            return Err(Failure::new(
+                FailureClass::General,
+                format!(
+                    "[ERROR]: the playbook: {} does not appear to be a file",
+                    path.display()
+                ),
+            ));
+        }
+    }
+    let options = LoadOptions {
+        roles_path: config.roles_path.clone(),
+        extra_vars,
+        templar: Arc::new(SimpleTemplar),
+    };
+    let sources = if args.inventory.is_empty() {
+        config.inventory.clone()
+    } else {
+        args.inventory.clone()
+    };
+    let mut inventory = load_inventory(&sources)?;
+    if let Some(limit) = &args.limit {
+        let selection = inventory
+            .select("all", Some(limit))
+            .map_err(|e| Failure::new(FailureClass::General, e))?;
+        warn(&selection.warnings);
+        if selection.hosts.is_empty() {
+            return Err(Failure::new(
+                FailureClass::General,
+                "[ERROR]: Specified inventory, host pattern and/or --limit leaves us with no hosts to target.",
+            ));
+        }
+    }
+    let mut playbooks = Vec::new();
+    for path in &args.playbooks {
+        let playbook = Playbook::load(&FsLoader, path, &options).map_err(|e| failure(&e))?;
+        warn(&playbook.warnings);
+        if let Some(dir) = path.parent() {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            inventory
+                .add_playbook_dir(dir)
+                .map_err(|e| Failure::new(FailureClass::General, e))?;
+        }
+        playbooks.push(playbook);
+    }
+    let want = Want {
+        hosts: args.list_hosts,
+        tasks: args.list_tasks,
+        tags: args.list_tags,
+    };
+    let mut out = String::new();
+    if args.syntax_check {
+        for playbook in &playbooks {
+            out.push_str(&format!("\nplaybook: {}\n", playbook.path.display()));
+        }
+        print!("{out}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !(want.hosts || want.tasks || want.tags) {
+        check_prompts(&playbooks, &options)?;
+        return Err(Failure::new(
+            FailureClass::General,
+            "[ERROR]: running playbooks is not implemented yet",
+        ));
+    }
+    // ansible-playbook lists every tag, `never` included, when --list-tags has no -t/--skip-tags.
+    let only = if want.tags && args.tags.is_empty() && args.skip_tags.is_empty() {
+        vec!["never".to_string(), "all".to_string()]
+    } else {
+        args.tags.clone()
+    };
+    let filter = TagFilter::new(&only, &args.skip_tags);
+    for playbook in &playbooks {
+        out.push_str(&format!("\nplaybook: {}\n", playbook.path.display()));
+        for (index, play) in playbook.plays.iter().enumerate() {
+            let hosts = if want.hosts {
+                let selection = inventory
+                    .select(&play.hosts.join(","), args.limit.as_deref())
+                    .map_err(|e| Failure::new(FailureClass::General, e))?;
+                warn(&selection.warnings);
+                Some(selection.hosts)
+            } else {
+                None
+            };
+            listing::play_header(&mut out, index, play, hosts.as_deref());
+            listing::play_tasks(&mut out, play, &filter, want);
+        }
+    }
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The inventory, with its warnings printed.
+fn load_inventory(sources: &[String]) -> Result<oxible_inventory::Inventory, Failure> {
+    let loaded = oxible_inventory::Inventory::load(sources).map_err(|e| {
+        let class = match e {
+            oxible_inventory::InventoryError::Parse(_) => FailureClass::Parser,
+            _ => FailureClass::General,
+        };
+        Failure::new(class, e)
+    })?;
+    warn(&loaded.warnings);
+    Ok(loaded.inventory)
+}
+
+/// Prints warnings on stderr.
+fn warn(warnings: &[oxible_yaml::Diagnostic]) {
+    for warning in warnings {
+        eprintln!("{warning}");
+    }
+}
+
+/// oxible never prompts: every `vars_prompt` variable must come from `-e`.
+fn check_prompts(playbooks: &[Playbook], options: &LoadOptions) -> Result<(), Failure> {
+    let missing = playbooks
+        .iter()
+        .flat_map(|p| &p.plays)
+        .flat_map(|play| &play.vars_prompt)
+        .find(|prompt| {
+            !options
+                .extra_vars
+                .contains_key(&oxible_yaml::Value::from(prompt.name.as_str()))
+        });
+    match missing {
+        Some(prompt) => {
+            let diagnostic = oxible_yaml::Diagnostic::error(
+                format!(
+                    "vars_prompt would ask for '{}', but oxible does not prompt",
+                    prompt.name
+                ),
+                prompt.span.clone(),
+            )
+            .with_help(format!(
+                "pass the value on the command line: -e {}=<value>",
+                prompt.name
+            ));
+            Err(Failure::new(FailureClass::General, diagnostic))
+        }
+        None => Ok(()),
+    }
 }
