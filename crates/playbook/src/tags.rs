@@ -34,8 +34,8 @@ pub(crate) fn parse_tags(value: &Value) -> Result<Vec<String>> {
         (ValueKind::Str(s) | ValueKind::Unsafe(s), _) => {
             Ok(s.split(',').map(|t| t.trim().to_string()).collect())
         }
-        (ValueKind::Int(i), _) => Ok(vec![i.to_string()]),
-        _ => Err(Error::parse(
+        // Ansible raises a plain AnsibleError here (exit code 1), not a parser error.
+        _ => Err(Error::resolve(
             "tags must be specified as a list",
             value.span.as_ref(),
             "write 'tags: [a, b]' or 'tags: a,b'",
@@ -147,6 +147,10 @@ mod tests {
             .value;
         assert_eq!(parse_tags(v.get("a").unwrap()).unwrap(), vec!["x", "y"]);
         assert_eq!(parse_tags(v.get("b").unwrap()).unwrap(), vec!["1", "z"]);
-        assert!(parse_tags(&v).is_err());
+        assert!(parse_tags(&v).is_err_and(|e| !e.is_parser_error()));
+        let seven = oxible_yaml::load_source(oxible_yaml::Source::new("t", "7"))
+            .unwrap()
+            .value;
+        assert!(parse_tags(&seven).is_err());
     }
 }
