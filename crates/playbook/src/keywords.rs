@@ -217,10 +217,14 @@ pub(crate) fn help_for(kind: Kind, key: &str) -> String {
     let valid = kind.keywords();
     let close = suggest(key, valid.iter().copied());
     let list = valid.join(", ");
-    match close.first() {
-        Some(best) => format!("did you mean '{best}'? valid keywords: {list}"),
-        None => format!("valid keywords: {list}"),
+    if close.is_empty() {
+        return format!("valid keywords: {list}");
     }
+    let quoted: Vec<String> = close.iter().take(3).map(|c| format!("'{c}'")).collect();
+    format!(
+        "did you mean {}? valid keywords: {list}",
+        quoted.join(" or ")
+    )
 }
 
 /// The string keys of `map` with their key values (for spans), or an error at the first
@@ -293,5 +297,6 @@ mod tests {
         );
         assert!(text.contains("did you mean 'when'?"), "{text}");
         assert!(err.is_parser_error());
+        assert!(help_for(Kind::Play, "taks").starts_with("did you mean 'tags' or 'tasks'?"));
     }
 }

@@ -209,3 +209,147 @@ fn import(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::TagFilter;
+    use std::collections::HashMap;
+
+    /// Files served from memory, to test loading without touching the disk.
+    struct MemLoader(HashMap<PathBuf, String>);
+
+    impl MemLoader {
+        fn new(files: &[(&str, &str)]) -> Self {
+            Self(
+                files
+                    .iter()
+                    .map(|(p, t)| (PathBuf::from(p), t.to_string()))
+                    .collect(),
+            )
+        }
+    }
+
+    impl Loader for MemLoader {
+        fn read(&self, path: &Path) -> std::io::Result<String> {
+            self.0
+                .get(path)
+                .cloned()
+                .ok_or_else(|| std::io::ErrorKind::NotFound.into())
+        }
+        fn exists(&self, path: &Path) -> bool {
+            self.0.keys().any(|p| p.starts_with(path))
+        }
+        fn is_dir(&self, path: &Path) -> bool {
+            self.0.keys().any(|p| p.starts_with(path) && p != path)
+        }
+    }
+
+    fn listing(files: &[(&str, &str)], only: &[&str]) -> Result<Vec<String>> {
+        let playbook = Playbook::load(
+            &MemLoader::new(files),
+            Path::new("/pb/site.yml"),
+            &LoadOptions::default(),
+        )?;
+        let filter = TagFilter::new(only, &[]);
+        Ok(playbook.plays[0]
+            .listed_tasks(&filter)
+            .iter()
+            .map(|t| {
+                let tags: Vec<&str> = t.tags.iter().map(String::as_str).collect();
+                format!("{} [{}]", t.display_name(), tags.join(","))
+            })
+            .collect())
+    }
+
+    #[test]
+    fn roles_dependencies_imports_and_inherited_tags() {
+        let files = [
+            (
+                "/pb/site.yml",
+                "- hosts: all\n  tags: p\n  roles: [{role: app, tags: rt}]\n  tasks:\n    - import_tasks: more.yml\n      tags: imp\n    - include_tasks: dyn.yml\n",
+            ),
+            (
+                "/pb/more.yml",
+                "- block:\n    - ping:\n  rescue:\n    - name: not listed\n      debug:\n  tags: blk\n",
+            ),
+            (
+                "/pb/roles/app/meta/main.yml",
+                "dependencies: [{role: base, port: 1}]\n",
+            ),
+            ("/pb/roles/app/tasks/main.yml", "- name: app\n  debug:\n"),
+            (
+                "/pb/roles/base/tasks/main.yml",
+                "- name: base\n  debug:\n  tags: b\n",
+            ),
+        ];
+        assert_eq!(
+            listing(&files, &[]).unwrap(),
+            vec![
+                "base : base [b,p,rt]",
+                "app : app [p,rt]",
+                "ping [blk,imp,p]",
+                "include_tasks [p]",
+            ]
+        );
+        assert_eq!(listing(&files, &["imp"]).unwrap(), vec!["ping [blk,imp,p]"]);
+    }
+
+    #[test]
+    fn import_playbook_adds_tags_and_when() {
+        let files = [
+            (
+                "/pb/site.yml",
+                "- import_playbook: sub/child.yml\n  tags: t\n  when: x\n",
+            ),
+            (
+                "/pb/sub/child.yml",
+                "- hosts: web\n  tasks: [{debug: null}]\n",
+            ),
+        ];
+        let playbook = Playbook::load(
+            &MemLoader::new(&files),
+            Path::new("/pb/site.yml"),
+            &LoadOptions::default(),
+        )
+        .unwrap();
+        let play = &playbook.plays[0];
+        assert_eq!(
+            (play.tags.clone(), play.import_when.len()),
+            (vec!["t".to_string()], 1)
+        );
+        assert_eq!(play.basedir, PathBuf::from("/pb/sub"));
+    }
+
+    #[test]
+    fn errors_name_the_spot_and_class() {
+        let missing_role =
+            listing(&[("/pb/site.yml", "- hosts: all\n  roles: [nope]\n")], &[]).unwrap_err();
+        assert!(!missing_role.is_parser_error());
+        assert!(
+            missing_role.to_string().contains("/pb/site.yml:2:11"),
+            "{missing_role}"
+        );
+        assert!(
+            missing_role.to_string().contains("/pb/roles"),
+            "{missing_role}"
+        );
+        let missing_file = listing(
+            &[(
+                "/pb/site.yml",
+                "- hosts: all\n  tasks:\n    - import_tasks: nope.yml\n",
+            )],
+            &[],
+        )
+        .unwrap_err();
+        assert!(
+            !missing_file.is_parser_error() && missing_file.to_string().contains("/pb/nope.yml")
+        );
+        let keyword = listing(&[("/pb/site.yml", "- hosts: all\n  taks: []\n")], &[]).unwrap_err();
+        assert!(keyword.is_parser_error() && keyword.to_string().contains("/pb/site.yml:2:3"));
+        let empty = listing(&[("/pb/site.yml", "")], &[]).unwrap_err();
+        assert!(empty.to_string().contains("Empty playbook"));
+        let no_hosts = listing(&[("/pb/site.yml", "- tasks: []\n")], &[]).unwrap_err();
+        assert!(no_hosts.to_string().contains("'hosts' is required"));
+    }
+}
