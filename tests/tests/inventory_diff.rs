@@ -14,13 +14,20 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn json(outcome: &Outcome, what: &str) -> serde_json::Value {
-    serde_json::from_str(&outcome.stdout)
-        .unwrap_or_else(|e| panic!("{what}: not JSON ({e}):\n{}\nstderr:\n{}", outcome.stdout, outcome.stderr))
+    serde_json::from_str(&outcome.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{what}: not JSON ({e}):\n{}\nstderr:\n{}",
+            outcome.stdout, outcome.stderr
+        )
+    })
 }
 
 /// Runs the same ansible-inventory arguments through both tools in `dir`.
 fn both(dir: &Path, args: &[&str]) -> (Outcome, Outcome) {
-    (ansible("inventory", dir, args), oxible("inventory", dir, args))
+    (
+        ansible("inventory", dir, args),
+        oxible("inventory", dir, args),
+    )
 }
 
 /// Compares `--list` (as JSON), `--graph`, `--graph --vars` and `--host H` for each host.
@@ -38,18 +45,38 @@ fn compare(name: &str, source: &str, extra: &[&str], hosts: &[&str]) {
         both(&dir, &args)
     };
     let (a, o) = call(&["--list"]);
-    assert_eq!(o.code, a.code, "{name} --list exit code; oxible stderr:\n{}", o.stderr);
-    assert_eq!(json(&o, "oxible --list"), json(&a, "ansible --list"), "{name} --list");
+    assert_eq!(
+        o.code, a.code,
+        "{name} --list exit code; oxible stderr:\n{}",
+        o.stderr
+    );
+    assert_eq!(
+        json(&o, "oxible --list"),
+        json(&a, "ansible --list"),
+        "{name} --list"
+    );
     for graph in [&["--graph"][..], &["--graph", "--vars"]] {
         let (a, o) = call(graph);
-        assert_eq!(o.code, a.code, "{name} {graph:?} exit code; oxible stderr:\n{}", o.stderr);
+        assert_eq!(
+            o.code, a.code,
+            "{name} {graph:?} exit code; oxible stderr:\n{}",
+            o.stderr
+        );
         assert_eq!(o.stdout, a.stdout, "{name} {graph:?}");
     }
     for host in hosts {
         let (a, o) = call(&["--host", host]);
-        assert_eq!(o.code, a.code, "{name} --host {host} exit code; oxible stderr:\n{}", o.stderr);
+        assert_eq!(
+            o.code, a.code,
+            "{name} --host {host} exit code; oxible stderr:\n{}",
+            o.stderr
+        );
         if a.code == 0 {
-            assert_eq!(json(&o, "oxible --host"), json(&a, "ansible --host"), "{name} --host {host}");
+            assert_eq!(
+                json(&o, "oxible --host"),
+                json(&a, "ansible --host"),
+                "{name} --host {host}"
+            );
         }
     }
 }
@@ -64,21 +91,41 @@ macro_rules! diff_case {
 }
 
 diff_case!(ini_basic, "hosts", [], ["loose2", "web2", "db1", "nope"]);
-diff_case!(ini_ranges, "hosts", [], ["web03", "dbf", "x9", "n2-b.example.com", "10.0.0.2"]);
+diff_case!(
+    ini_ranges,
+    "hosts",
+    [],
+    ["web03", "dbf", "x9", "n2-b.example.com", "10.0.0.2"]
+);
 diff_case!(ini_children, "hosts", [], ["w1", "s1"]);
 diff_case!(ini_vars, "hosts", [], ["w1", "w2"]);
-diff_case!(ini_ports_ipv6, "hosts", [], ["h1", "::1", "fe80::1", "192.168.1.10", "host.example.com"]);
+diff_case!(
+    ini_ports_ipv6,
+    "hosts",
+    [],
+    ["h1", "::1", "fe80::1", "192.168.1.10", "host.example.com"]
+);
 diff_case!(ini_pending, "hosts", [], ["l1"]);
 diff_case!(ini_priority, "hosts", [], ["h1"]);
 diff_case!(ini_localhost, "hosts", [], ["localhost", "127.0.0.1", "w1"]);
-diff_case!(yaml_basic, "inventory.yml", [], ["solo", "nullvars", "web2", "db2"]);
+diff_case!(
+    yaml_basic,
+    "inventory.yml",
+    [],
+    ["solo", "nullvars", "web2", "db2"]
+);
 diff_case!(yaml_nested, "inventory.yaml", [], ["w1", "d1", "s1", "o1"]);
 diff_case!(yaml_json, "inventory.json", [], ["j1", "j2"]);
 diff_case!(yaml_noext, "hosts", [], ["a1", "g1"]);
 diff_case!(dir_mixed, ".", [], ["w1", "w3", "d1"]);
 diff_case!(group_vars_forms, "hosts", [], ["w1", "w2", "d1"]);
 diff_case!(patterns, "hosts", [], ["web1", "mail.example.com", "web*"]);
-diff_case!(playbook_dir, "inventory/hosts", ["--playbook-dir", "play"], ["w1"]);
+diff_case!(
+    playbook_dir,
+    "inventory/hosts",
+    ["--playbook-dir", "play"],
+    ["w1"]
+);
 diff_case!(bad_line, "hosts", [], []);
 diff_case!(bad_undefined, "hosts", [], []);
 diff_case!(dup_names, "hosts", [], ["web", "ws1"]);
@@ -131,13 +178,20 @@ fn ansible_list_hosts(dir: &Path, pattern: &str, limit: Option<&str>) -> Vec<Str
     }
     let out = run(cmd);
     assert_eq!(out.code, 0, "ansible {pattern}: {}", out.stderr);
-    out.stdout.lines().skip(1).map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect()
+    out.stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
 }
 
 #[test]
 fn host_patterns_match_ansible() {
     let dir = fixture("patterns");
-    let inventory = Inventory::load(&[dir.join("hosts").display().to_string()]).unwrap().inventory;
+    let inventory = Inventory::load(&[dir.join("hosts").display().to_string()])
+        .unwrap()
+        .inventory;
     let limit_file = std::env::temp_dir().join(format!("oxible-limit-{}", std::process::id()));
     std::fs::write(&limit_file, "web1\n\ndb*\n").unwrap();
     let at_file = format!("@{}", limit_file.display());

@@ -28,15 +28,30 @@ impl Config {
             None => (PathBuf::new(), String::new()),
         };
         let setting = |env: &str, key: &str| -> Option<String> {
-            std::env::var(env).ok().or_else(|| ini_value(&text, "defaults", key))
+            std::env::var(env)
+                .ok()
+                .or_else(|| ini_value(&text, "defaults", key))
         };
         let inventory = setting("ANSIBLE_INVENTORY", "inventory")
-            .map(|v| v.split(',').map(|s| expand(s.trim(), &dir)).filter(|s| !s.is_empty()).collect())
+            .map(|v| {
+                v.split(',')
+                    .map(|s| expand(s.trim(), &dir))
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
             .unwrap_or_else(|| vec!["/etc/ansible/hosts".to_string()]);
         let roles_path = setting("ANSIBLE_ROLES_PATH", "roles_path")
-            .map(|v| v.split(':').filter(|s| !s.is_empty()).map(|s| PathBuf::from(expand(s, &dir))).collect())
+            .map(|v| {
+                v.split(':')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| PathBuf::from(expand(s, &dir)))
+                    .collect()
+            })
             .unwrap_or_else(default_roles_path);
-        Self { inventory, roles_path }
+        Self {
+            inventory,
+            roles_path,
+        }
     }
 }
 
@@ -55,7 +70,11 @@ fn config_file() -> Option<PathBuf> {
     let mut candidates = Vec::new();
     if let Some(path) = std::env::var_os("ANSIBLE_CONFIG") {
         let path = PathBuf::from(path);
-        candidates.push(if path.is_dir() { path.join("ansible.cfg") } else { path });
+        candidates.push(if path.is_dir() {
+            path.join("ansible.cfg")
+        } else {
+            path
+        });
     }
     candidates.push(PathBuf::from("ansible.cfg"));
     if let Some(home) = std::env::var_os("HOME") {
@@ -111,8 +130,14 @@ mod tests {
     #[test]
     fn reads_keys_of_the_right_section() {
         let text = "[ssh_connection]\ninventory = no\n[defaults]\n# comment\ninventory = hosts.ini\nroles_path: ./roles:/x\n";
-        assert_eq!(ini_value(text, "defaults", "inventory").as_deref(), Some("hosts.ini"));
-        assert_eq!(ini_value(text, "defaults", "roles_path").as_deref(), Some("./roles:/x"));
+        assert_eq!(
+            ini_value(text, "defaults", "inventory").as_deref(),
+            Some("hosts.ini")
+        );
+        assert_eq!(
+            ini_value(text, "defaults", "roles_path").as_deref(),
+            Some("./roles:/x")
+        );
         assert_eq!(ini_value(text, "defaults", "forks"), None);
     }
 }

@@ -35,7 +35,10 @@ impl FailureClass {
 impl Failure {
     /// A failure of `class` reported as `message`.
     pub fn new(class: FailureClass, message: impl std::fmt::Display) -> Self {
-        Self { class, message: message.to_string() }
+        Self {
+            class,
+            message: message.to_string(),
+        }
     }
 }
 
