@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use oxible_inventory::{INTERNAL_VARS, Inventory, InventoryError, pyrepr::python_str};
+use oxible_inventory::{INTERNAL_VARS, Inventory, InventoryError};
 use oxible_yaml::{Map, Value};
 use serde_json::Value as Json;
 
@@ -200,7 +200,7 @@ fn graph_line(text: &str, depth: usize) -> String {
 
 fn vars_lines(vars: &Map, depth: usize, lines: &mut Vec<String>) {
     let mut items: Vec<(String, String)> = public_vars(vars)
-        .map(|(k, v)| (python_str(k), python_str(v)))
+        .map(|(k, v)| (k.py_str(), v.py_str()))
         .collect();
     items.sort();
     lines.extend(

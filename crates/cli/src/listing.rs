@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use oxible_playbook::{Play, TagFilter};
+use oxible_yaml::Value;
 
 /// Which lists to print.
 #[derive(Clone, Copy, Debug, Default)]
@@ -15,31 +16,6 @@ pub struct Want {
     pub tasks: bool,
     /// `--list-tags`.
     pub tags: bool,
-}
-
-/// Python's `repr()` of a `str`.
-fn py_repr(text: &str) -> String {
-    let quote = if text.contains('\'') && !text.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::from(quote);
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
 }
 
 /// The play header line, and with `--list-hosts` the pattern and hosts; `hosts` is the
@@ -60,11 +36,10 @@ pub fn play_header(out: &mut String, index: usize, play: &Play, hosts: Option<&[
         tags.join(",")
     );
     if let Some(hosts) = hosts {
-        let pattern: Vec<String> = play.hosts.iter().map(|h| py_repr(h)).collect();
         let _ = write!(
             out,
-            "\n    pattern: [{}]\n    hosts ({}):",
-            pattern.join(", "),
+            "\n    pattern: {}\n    hosts ({}):",
+            pattern_repr(&play.hosts),
             hosts.len()
         );
         for host in hosts {
@@ -72,6 +47,12 @@ pub fn play_header(out: &mut String, index: usize, play: &Play, hosts: Option<&[
         }
     }
     out.push('\n');
+}
+
+/// Python's `repr()` of the play's host patterns as a list of `str`: `['all', "it's"]`.
+fn pattern_repr(patterns: &[String]) -> String {
+    let list = patterns.iter().map(|p| Value::from(p.as_str())).collect();
+    Value::seq(list).py_repr()
 }
 
 /// The `tasks:` and `TASK TAGS:` part for one play.
@@ -108,8 +89,10 @@ mod tests {
 
     #[test]
     fn repr_like_python() {
-        assert_eq!(py_repr("all"), "'all'");
-        assert_eq!(py_repr("it's"), "\"it's\"");
-        assert_eq!(py_repr("a'\"b"), "'a\\'\"b'");
+        assert_eq!(pattern_repr(&["all".into()]), "['all']");
+        assert_eq!(
+            pattern_repr(&["it's".into(), "a'\"b".into()]),
+            "[\"it's\", 'a\\'\"b']"
+        );
     }
 }

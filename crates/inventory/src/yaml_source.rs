@@ -237,17 +237,15 @@ impl Reader<'_> {
     }
 }
 
+/// A key as Ansible's messages show it: strings as they are, anything else as Python's `repr`.
 fn display_key(key: &Value) -> String {
-    key.as_str()
-        .map_or_else(|| format!("{key:?}"), String::from)
+    key.as_str().map_or_else(|| key.py_repr(), String::from)
 }
 
 fn suggest_section(key: &Value) -> String {
     let word = display_key(key);
-    match oxible_yaml::suggest(&word, ["hosts", "vars", "children"]).first() {
-        Some(s) => format!("did you mean '{s}'?"),
-        None => "valid keys are hosts, vars and children".into(),
-    }
+    oxible_yaml::did_you_mean(&word, ["hosts", "vars", "children"])
+        .unwrap_or_else(|| "valid keys are hosts, vars and children".into())
 }
 
 #[cfg(test)]

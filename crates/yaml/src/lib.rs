@@ -17,10 +17,11 @@
 #![deny(missing_docs)]
 
 mod load;
+mod python;
 pub mod resolve;
 mod source;
 mod value;
 
 pub use load::{LoadError, Loaded, load_file, load_source};
-pub use source::{Diagnostic, Severity, Source, Span, suggest};
+pub use source::{Diagnostic, Severity, Source, Span, did_you_mean, suggest};
 pub use value::{Map, Timestamp, Value, ValueKind};

@@ -289,12 +289,12 @@ impl<'a> Builder<'a> {
             let span = key.span.clone();
             if let Some(previous) = map.get_mut(&key) {
                 *previous = value;
-                let shown = key
-                    .as_str()
-                    .map_or_else(|| format!("{key:?}"), str::to_string);
                 self.warnings.push(
                     Diagnostic::warning(
-                        format!("found duplicate mapping key '{shown}'; using the last defined value only"),
+                        format!(
+                            "found duplicate mapping key {}; using the last defined value only",
+                            key.py_repr()
+                        ),
                         span,
                     )
                     .with_help("remove or rename one of the two keys"),

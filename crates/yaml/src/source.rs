@@ -198,6 +198,24 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     scored.into_iter().map(|(_, c)| c).collect()
 }
 
+/// The "did you mean 'x'?" hint for the nearest of `candidates` to `word` (see [`suggest`]),
+/// or `None` when nothing is close.
+///
+/// ```
+/// assert_eq!(
+///     oxible_yaml::did_you_mean("hots", ["hosts", "vars"]).as_deref(),
+///     Some("did you mean 'hosts'?")
+/// );
+/// ```
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    suggest(word, candidates)
+        .first()
+        .map(|s| format!("did you mean '{s}'?"))
+}
+
 /// Levenshtein distance counted in characters, with adjacent transpositions costing one.
 fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
@@ -244,5 +262,14 @@ mod tests {
             vec!["become_user"]
         );
         assert!(suggest("zzzz", ["when"]).is_empty());
+    }
+
+    #[test]
+    fn did_you_mean_names_the_nearest() {
+        assert_eq!(
+            did_you_mean("childern", ["hosts", "vars", "children"]).as_deref(),
+            Some("did you mean 'children'?")
+        );
+        assert_eq!(did_you_mean("zzzz", ["hosts"]), None);
     }
 }

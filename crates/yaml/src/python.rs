@@ -1,0 +1,275 @@
+//! Python's `str()` and `repr()` of values, as Ansible prints them in messages and listings
+//! (`ansible-inventory --graph --vars`, duplicate-key warnings, `pattern: ['all']`).
+
+use crate::value::{Timestamp, Value, ValueKind};
+
+impl Value {
+    /// Python's `str(value)`: strings as they are, dates as ISO text, everything else as
+    /// [`Value::py_repr`].
+    ///
+    /// ```
+    /// use oxible_yaml::Value;
+    /// assert_eq!(Value::from("a b").py_str(), "a b");
+    /// assert_eq!(Value::seq(vec![Value::from("a")]).py_str(), "['a']");
+    /// ```
+    pub fn py_str(&self) -> String {
+        match &self.kind {
+            ValueKind::Str(s) | ValueKind::Unsafe(s) | ValueKind::Vault(s) => s.to_string(),
+            ValueKind::Timestamp(t) => t.text.clone(),
+            _ => self.py_repr(),
+        }
+    }
+
+    /// Python's `repr(value)`: `None`, `True`, `1.0`, `'it'`, `[1, 'a']`, `{'k': 'v'}`,
+    /// `datetime.date(2001, 12, 14)`.
+    ///
+    /// ```
+    /// use oxible_yaml::Value;
+    /// assert_eq!(Value::from("it's").py_repr(), "\"it's\"");
+    /// assert_eq!(Value::null().py_repr(), "None");
+    /// ```
+    pub fn py_repr(&self) -> String {
+        let mut out = String::new();
+        write_repr(self, &mut out);
+        out
+    }
+}
+
+fn write_repr(value: &Value, out: &mut String) {
+    match &value.kind {
+        ValueKind::Null => out.push_str("None"),
+        ValueKind::Bool(true) => out.push_str("True"),
+        ValueKind::Bool(false) => out.push_str("False"),
+        ValueKind::Int(i) => out.push_str(&i.to_string()),
+        ValueKind::Float(f) => out.push_str(&float_repr(*f)),
+        ValueKind::Str(s) | ValueKind::Unsafe(s) | ValueKind::Vault(s) => {
+            out.push_str(&string_repr(s))
+        }
+        ValueKind::Timestamp(t) => out.push_str(&timestamp_repr(t)),
+        ValueKind::Seq(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_repr(item, out);
+            }
+            out.push(']');
+        }
+        ValueKind::Map(map) => {
+            out.push('{');
+            for (i, (k, v)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_repr(k, out);
+                out.push_str(": ");
+                write_repr(v, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// Python's float repr: shortest round-trip digits, `.0` for whole numbers, exponent form
+/// outside 1e-4..1e16, `inf` and `nan`.
+fn float_repr(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    let abs = f.abs();
+    if abs != 0.0 && !(1e-4..1e16).contains(&abs) {
+        let s = format!("{f:e}");
+        let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
+        let exp: i32 = exp.parse().unwrap_or(0);
+        let sign = if exp < 0 { '-' } else { '+' };
+        return format!("{mantissa}e{sign}{:02}", exp.abs());
+    }
+    let s = f.to_string();
+    if s.contains('.') { s } else { format!("{s}.0") }
+}
+
+/// Python's `repr` of a `str`: single quotes unless the text holds `'` and no `"`;
+/// non-printable characters escaped as `\xNN`, `\uNNNN` or `\UNNNNNNNN`.
+fn string_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if !is_printable(c) => {
+                let n = c as u32;
+                if n <= 0xff {
+                    out.push_str(&format!("\\x{n:02x}"));
+                } else if n <= 0xffff {
+                    out.push_str(&format!("\\u{n:04x}"));
+                } else {
+                    out.push_str(&format!("\\U{n:08x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Python's `str.isprintable` for one character: false for control and format characters,
+/// separators other than the space, and private-use code points (unassigned code points,
+/// which Python also escapes, are not tracked).
+fn is_printable(c: char) -> bool {
+    !matches!(c as u32,
+        0x00..=0x1f | 0x7f..=0xa0 | 0xad
+        | 0x600..=0x605 | 0x61c | 0x6dd | 0x70f | 0x890..=0x891 | 0x8e2
+        | 0x1680 | 0x180e | 0x2000..=0x200f | 0x2028..=0x202f | 0x205f..=0x2064
+        | 0x2066..=0x206f | 0x3000 | 0xd800..=0xf8ff | 0xfeff | 0xfff9..=0xfffb
+        | 0x110bd | 0x110cd | 0x13430..=0x1343f | 0x1bca0..=0x1bca3 | 0x1d173..=0x1d17a
+        | 0xe0001 | 0xe0020..=0xe007f | 0xf0000..)
+}
+
+/// Python's `repr` of a `datetime.date` or `datetime.datetime`, rebuilt from its `str()`
+/// text (`2001-12-14 21:59:43.100000-05:00`).
+fn timestamp_repr(t: &Timestamp) -> String {
+    let fallback = || string_repr(&t.text);
+    let num = |s: Option<&str>| s.and_then(|s| s.parse::<i64>().ok());
+    let text = t.text.as_str();
+    let (date, rest) = text.split_once(' ').unwrap_or((text, ""));
+    let mut ymd = date.splitn(3, '-');
+    let (Some(y), Some(m), Some(d)) = (num(ymd.next()), num(ymd.next()), num(ymd.next())) else {
+        return fallback();
+    };
+    if !t.has_time {
+        return format!("datetime.date({y}, {m}, {d})");
+    }
+    let tz_at = rest.find(['+', '-']).unwrap_or(rest.len());
+    let (time, tz) = rest.split_at(tz_at);
+    let (hms, micros) = time.split_once('.').unwrap_or((time, "0"));
+    let mut parts = hms.splitn(3, ':');
+    let (Some(hh), Some(mm), Some(ss), Some(us)) = (
+        num(parts.next()),
+        num(parts.next()),
+        num(parts.next()),
+        num(Some(micros)),
+    ) else {
+        return fallback();
+    };
+    let mut out = format!("datetime.datetime({y}, {m}, {d}, {hh}, {mm}");
+    if us != 0 {
+        out.push_str(&format!(", {ss}, {us}"));
+    } else if ss != 0 {
+        out.push_str(&format!(", {ss}"));
+    }
+    if !tz.is_empty() {
+        let sign = if tz.starts_with('-') { -1 } else { 1 };
+        let (tzh, tzm) = tz[1..].split_once(':').unwrap_or((&tz[1..], "0"));
+        let (Some(tzh), Some(tzm)) = (num(Some(tzh)), num(Some(tzm))) else {
+            return fallback();
+        };
+        let offset = sign * (tzh * 3600 + tzm * 60);
+        if offset == 0 {
+            out.push_str(", tzinfo=datetime.timezone.utc");
+        } else {
+            let (days, seconds) = (offset.div_euclid(86400), offset.rem_euclid(86400));
+            let delta = match (days, seconds) {
+                (0, s) => format!("seconds={s}"),
+                (d, 0) => format!("days={d}"),
+                (d, s) => format!("days={d}, seconds={s}"),
+            };
+            out.push_str(&format!(
+                ", tzinfo=datetime.timezone(datetime.timedelta({delta}))"
+            ));
+        }
+    }
+    out.push(')');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Map, Source, load_source};
+
+    use super::*;
+
+    fn float(f: f64) -> String {
+        Value::new(ValueKind::Float(f)).py_repr()
+    }
+
+    #[test]
+    fn containers_and_scalars() {
+        let mut m = Map::new();
+        m.insert(
+            Value::from("k"),
+            Value::seq(vec![Value::from(1), Value::from("it's"), Value::null()]),
+        );
+        assert_eq!(Value::map(m).py_str(), r#"{'k': [1, "it's", None]}"#);
+        assert_eq!(Value::from("a b").py_str(), "a b");
+        assert_eq!(Value::from("a b").py_repr(), "'a b'");
+        assert_eq!(Value::from(true).py_str(), "True");
+        assert_eq!(Value::from("a'\"b").py_repr(), "'a\\'\"b'");
+    }
+
+    #[test]
+    fn floats_like_python() {
+        assert_eq!(float(1.0), "1.0");
+        assert_eq!(float(1000.0), "1000.0");
+        assert_eq!(float(0.5), "0.5");
+        assert_eq!(float(1e16), "1e+16");
+        assert_eq!(float(1e15), "1000000000000000.0");
+        assert_eq!(float(1e-5), "1e-05");
+        assert_eq!(float(0.0001), "0.0001");
+        assert_eq!(float(-0.0), "-0.0");
+        assert_eq!(float(123456789012345678.0), "1.2345678901234568e+17");
+        assert_eq!(float(1.5e300), "1.5e+300");
+        assert_eq!(float(f64::INFINITY), "inf");
+        assert_eq!(float(f64::NEG_INFINITY), "-inf");
+        assert_eq!(float(f64::NAN), "nan");
+    }
+
+    #[test]
+    fn control_characters_escaped() {
+        // python -c "print(repr('\x00\x1f\x7f\x80\x9f\xa0\xad\u2028\U0001f600é'))"
+        assert_eq!(
+            Value::from("\u{0}\u{1f}\u{7f}\u{80}\u{9f}\u{a0}\u{ad}\u{2028}\u{1f600}é").py_repr(),
+            "'\\x00\\x1f\\x7f\\x80\\x9f\\xa0\\xad\\u2028\u{1f600}é'"
+        );
+        assert_eq!(Value::from("a\tb\\").py_repr(), "'a\\tb\\\\'");
+    }
+
+    #[test]
+    fn timestamps_like_python() {
+        // The oracle's repr(yaml.safe_load(...)) of the same document.
+        let doc = "- 2001-12-14t21:59:43.10-05:00\n- 2001-12-14 21:59:43.10\n- 2002-12-14\n\
+                   - 2001-12-14 21:59:43.10 +5:30\n- 2001-12-14 21:59:43.123456789Z\n\
+                   - 2001-12-14 21:59:00\n- 2001-12-14 00:00:00\n";
+        let value = load_source(Source::new("t.yml", doc)).unwrap().value;
+        assert_eq!(
+            value.py_repr(),
+            "[datetime.datetime(2001, 12, 14, 21, 59, 43, 100000, \
+             tzinfo=datetime.timezone(datetime.timedelta(days=-1, seconds=68400))), \
+             datetime.datetime(2001, 12, 14, 21, 59, 43, 100000), \
+             datetime.date(2002, 12, 14), \
+             datetime.datetime(2001, 12, 14, 21, 59, 43, 100000, \
+             tzinfo=datetime.timezone(datetime.timedelta(seconds=19800))), \
+             datetime.datetime(2001, 12, 14, 21, 59, 43, 123456, tzinfo=datetime.timezone.utc), \
+             datetime.datetime(2001, 12, 14, 21, 59), \
+             datetime.datetime(2001, 12, 14, 0, 0)]"
+        );
+        let date = &value.as_seq().unwrap()[2];
+        assert_eq!(date.py_str(), "2002-12-14");
+    }
+}
