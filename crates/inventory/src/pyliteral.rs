@@ -19,16 +19,23 @@ pub fn literal_eval(text: &str) -> Option<Value> {
         s: text.as_bytes(),
         text,
         i: start,
+        depth: 0,
     };
     let value = p.expr()?;
     p.skip_space();
     (p.i == p.s.len()).then_some(value)
 }
 
+/// Python's parser gives up (SyntaxError, "too many nested parentheses") beyond this many
+/// open brackets; Ansible then keeps the text. Also bounds this parser's recursion.
+const MAX_NESTING: usize = 200;
+
 struct Parser<'a> {
     s: &'a [u8],
     text: &'a str,
     i: usize,
+    /// Brackets open at the current position.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -61,8 +68,22 @@ impl Parser<'_> {
         hit
     }
 
+    /// One expression; `None` past [`MAX_NESTING`] open brackets.
     fn expr(&mut self) -> Option<Value> {
         self.skip_space();
+        if !matches!(self.peek()?, b'[' | b'(' | b'{') {
+            return self.atom();
+        }
+        if self.depth >= MAX_NESTING {
+            return None;
+        }
+        self.depth += 1;
+        let value = self.atom();
+        self.depth -= 1;
+        value
+    }
+
+    fn atom(&mut self) -> Option<Value> {
         match self.peek()? {
             sign @ (b'-' | b'+') => {
                 self.i += 1;
@@ -407,5 +428,19 @@ mod tests {
         assert_eq!(ini_value("{k:v}"), Value::from("{k:v}"));
         assert_eq!(ini_value("{[1]: 2}"), Value::from("{[1]: 2}"));
         assert_eq!(ini_value("[1, 2"), Value::from("[1, 2"));
+    }
+
+    #[test]
+    fn nesting_limit_like_python() {
+        // python -c "import ast; ast.literal_eval('['*201 + ']'*201)" raises SyntaxError;
+        // 200 levels still parse.
+        let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(matches!(ini_value(&nested(200)).kind, ValueKind::Seq(_)));
+        assert_eq!(ini_value(&nested(201)), Value::string(nested(201)));
+        let mixed = format!("{}1{}", "{1:".repeat(201), "}".repeat(201));
+        assert_eq!(ini_value(&mixed), Value::string(mixed.as_str()));
+        // Deep enough to overflow the stack without the limit.
+        let deep = "[".repeat(100_000);
+        assert_eq!(ini_value(&deep), Value::string(deep.as_str()));
     }
 }
