@@ -111,12 +111,32 @@ pub enum RangeError {
     /// A bound or step that is not a number (nor a letter for alphabetic ranges).
     #[error("invalid literal for a host range bound: '{0}' (use numbers, or single letters)")]
     NotANumber(String),
+    /// The ranges of one name multiply to more than [`MAX_RANGE_HOSTS`] hosts.
+    #[error(
+        "host range expands to {0} hosts, more than the {MAX_RANGE_HOSTS} oxible accepts in one entry"
+    )]
+    TooMany(u64),
+}
+
+impl RangeError {
+    /// What to write instead, for a diagnostic's help line.
+    pub fn help(&self) -> &'static str {
+        match self {
+            RangeError::TooMany(_) => {
+                "split the range into several entries of at most 1000000 hosts each, e.g. web[0:499999] and web[500000:999999]"
+            }
+            _ => {
+                "a host range is name[begin:end] or name[begin:end:step], e.g. web[01:10] or db[a:f]"
+            }
+        }
+    }
 }
 
 const ASCII_LETTERS: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
-/// Python's `int(text)` for range bounds: surrounding space, a sign and `_` between digits.
-fn python_int(text: &str) -> Result<i64, RangeError> {
+/// Python's `int(text)` for text: surrounding whitespace, a sign, and `_` between digits
+/// (`int(" 1_0 ")` is 10); `None` where Python raises or the value leaves 64 bits.
+pub(crate) fn python_int_text(text: &str) -> Option<i64> {
     let t = text.trim();
     let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
     let valid = !digits.is_empty()
@@ -125,21 +145,83 @@ fn python_int(text: &str) -> Result<i64, RangeError> {
         && !digits.contains("__")
         && digits.chars().all(|c| c.is_ascii_digit() || c == '_');
     if !valid {
-        return Err(RangeError::NotANumber(text.to_string()));
+        return None;
     }
-    t.replace('_', "")
-        .parse()
-        .map_err(|_| RangeError::NotANumber(text.to_string()))
+    t.replace('_', "").parse().ok()
 }
 
-/// Expands every `[begin:end(:step)]` range in `name`, leftmost first, in Ansible's order.
-///
-/// `web[01:03]` gives `web01 web02 web03` (zero padding follows `begin`), `db[a:c]` gives
-/// `dba dbb dbc`, `x[1:10:3]` gives `x1 x4 x7 x10`. A name without `[` is returned as is.
-pub fn expand_hostname_range(name: &str) -> Result<Vec<String>, RangeError> {
-    if !name.contains('[') {
-        return Ok(vec![name.to_string()]);
+/// [`python_int_text`] for range bounds.
+fn python_int(text: &str) -> Result<i64, RangeError> {
+    python_int_text(text).ok_or_else(|| RangeError::NotANumber(text.to_string()))
+}
+
+/// The most hosts one entry may expand to; Ansible has no limit, but `h[0:9999999999]` would
+/// exhaust memory.
+pub const MAX_RANGE_HOSTS: u64 = 1_000_000;
+
+/// The values of the first range in a name: `(head, items, tail)`.
+struct FirstRange {
+    head: String,
+    items: RangeItems,
+    tail: String,
+}
+
+/// A range's values, numeric ones kept as bounds until the total size is known.
+enum RangeItems {
+    /// Letters of an alphabetic range (at most 52).
+    Letters(Vec<String>),
+    /// Python's `range(begin, end, step)`, zero-padded to `width`.
+    Numbers {
+        begin: i64,
+        end: i64,
+        step: i64,
+        width: usize,
+    },
+}
+
+impl RangeItems {
+    /// How many values the range has, without building them.
+    fn len(&self) -> u64 {
+        match self {
+            RangeItems::Letters(items) => items.len() as u64,
+            RangeItems::Numbers {
+                begin, end, step, ..
+            } => {
+                let (b, e, s) = (i128::from(*begin), i128::from(*end), i128::from(*step));
+                let n = if s > 0 && b < e {
+                    (e - b - 1) / s + 1
+                } else if s < 0 && b > e {
+                    (b - e - 1) / -s + 1
+                } else {
+                    0
+                };
+                u64::try_from(n).unwrap_or(u64::MAX)
+            }
+        }
     }
+
+    fn values(&self) -> Vec<String> {
+        match self {
+            RangeItems::Letters(items) => items.clone(),
+            RangeItems::Numbers {
+                begin,
+                end,
+                step,
+                width,
+            } => python_range(*begin, *end, *step)
+                .map(|i| format!("{i:0width$}"))
+                .collect(),
+        }
+    }
+}
+
+/// Parses the leftmost `[begin:end(:step)]` of `name`, or `None` when it has no `[`.
+fn first_range(name: &str) -> Result<Option<FirstRange>, RangeError> {
+    if !name.contains('[') {
+        return Ok(None);
+    }
+    // Ansible's split: the first `[` and the first `]` become `|`, and there must then be
+    // exactly three `|`-separated parts.
     let replaced = name.replacen('[', "|", 1).replacen(']', "|", 1);
     let parts: Vec<&str> = replaced.split('|').collect();
     let [head, range, tail] = parts[..] else {
@@ -164,31 +246,72 @@ pub fn expand_hostname_range(name: &str) -> Result<Vec<String>, RangeError> {
         0
     };
     let step = python_int(step)?;
-    let items: Vec<String> = match (ASCII_LETTERS.find(beg), ASCII_LETTERS.find(end)) {
+    let items = match (ASCII_LETTERS.find(beg), ASCII_LETTERS.find(end)) {
         (Some(b), Some(e)) if step != 0 => {
             if b > e {
                 return Err(RangeError::Order);
             }
-            python_slice(ASCII_LETTERS.as_bytes(), b as i64, e as i64 + 1, step)
-                .into_iter()
-                .map(|c| char::from(c).to_string())
-                .collect()
+            RangeItems::Letters(
+                python_slice(ASCII_LETTERS.as_bytes(), b as i64, e as i64 + 1, step)
+                    .into_iter()
+                    .map(|c| char::from(c).to_string())
+                    .collect(),
+            )
         }
         _ => {
-            let (b, e) = (python_int(beg)?, python_int(end)?);
+            let (begin, end) = (python_int(beg)?, python_int(end)?);
             if step == 0 {
                 return Err(RangeError::NotANumber("0".into()));
             }
-            python_range(b, e + 1, step)
-                .map(|i| format!("{i:0width$}"))
-                .collect()
+            RangeItems::Numbers {
+                begin,
+                end: end.saturating_add(1),
+                step,
+                width,
+            }
         }
     };
-    let mut hosts = Vec::new();
-    for item in items {
-        hosts.extend(expand_hostname_range(&format!("{head}{item}{tail}"))?);
+    Ok(Some(FirstRange {
+        head: head.to_string(),
+        items,
+        tail: tail.to_string(),
+    }))
+}
+
+/// Expands every `[begin:end(:step)]` range in `name`, leftmost first, in Ansible's order.
+///
+/// `web[01:03]` gives `web01 web02 web03` (zero padding follows `begin`), `db[a:c]` gives
+/// `dba dbb dbc`, `x[1:10:3]` gives `x1 x4 x7 x10`. A name without `[` is returned as is.
+/// More than [`MAX_RANGE_HOSTS`] hosts is an error, found before any is built.
+pub fn expand_hostname_range(name: &str) -> Result<Vec<String>, RangeError> {
+    // Each value of a range is letters or digits, so the ranges after it parse the same
+    // whatever the value: the total is the product of the range sizes.
+    let mut total: u64 = 1;
+    let mut rest = name.to_string();
+    while let Some(range) = first_range(&rest)? {
+        total = total.saturating_mul(range.items.len());
+        if total == 0 {
+            return Ok(Vec::new());
+        }
+        rest = format!("{}0{}", range.head, range.tail);
     }
+    if total > MAX_RANGE_HOSTS {
+        return Err(RangeError::TooMany(total));
+    }
+    let mut hosts = Vec::new();
+    expand_into(name, &mut hosts)?;
     Ok(hosts)
+}
+
+fn expand_into(name: &str, hosts: &mut Vec<String>) -> Result<(), RangeError> {
+    let Some(range) = first_range(name)? else {
+        hosts.push(name.to_string());
+        return Ok(());
+    };
+    for item in range.items.values() {
+        expand_into(&format!("{}{item}{}", range.head, range.tail), hosts)?;
+    }
+    Ok(())
 }
 
 /// Python's `range(start, stop, step)` (step is not zero).
@@ -275,5 +398,41 @@ mod tests {
             expand_hostname_range("h[x:1]"),
             Err(RangeError::NotANumber(_))
         ));
+        assert_eq!(expand_hostname_range("h[1_0:11]").unwrap(), ["h10", "h11"]);
+        assert_eq!(
+            expand_hostname_range("h[5:1]-[x").unwrap(),
+            Vec::<String>::new()
+        );
+        assert_eq!(expand_hostname_range("h[10:1:-4]").unwrap(), ["h10", "h6"]);
+    }
+
+    #[test]
+    fn huge_ranges_refused_before_expansion() {
+        assert_eq!(
+            expand_hostname_range("h[0:9999999999]"),
+            Err(RangeError::TooMany(10_000_000_000))
+        );
+        assert_eq!(
+            expand_hostname_range("a[0:9999][0:9999][0:9999]"),
+            Err(RangeError::TooMany(1_000_000_000_000))
+        );
+        assert!(matches!(
+            expand_hostname_range("h[1:9223372036854775807]"),
+            Err(RangeError::TooMany(_))
+        ));
+        assert_eq!(
+            expand_hostname_range("h[1:1000][1:1000]").unwrap().len(),
+            1_000_000
+        );
+        assert!(RangeError::TooMany(2).help().starts_with("split the range"));
+    }
+
+    #[test]
+    fn python_int_like_python() {
+        assert_eq!(python_int_text(" 1_0 "), Some(10));
+        assert_eq!(python_int_text("-7"), Some(-7));
+        assert_eq!(python_int_text("1__0"), None);
+        assert_eq!(python_int_text("_1"), None);
+        assert_eq!(python_int_text("1.5"), None);
     }
 }

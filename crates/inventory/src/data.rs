@@ -380,7 +380,7 @@ fn python_int(value: &Value) -> Option<i64> {
         ValueKind::Int(i) => Some(*i),
         ValueKind::Bool(b) => Some(i64::from(*b)),
         ValueKind::Float(f) if f.is_finite() => Some(f.trunc() as i64),
-        ValueKind::Str(s) => s.trim().parse().ok(),
+        ValueKind::Str(s) => crate::address::python_int_text(s),
         _ => None,
     }
 }

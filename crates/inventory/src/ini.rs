@@ -278,7 +278,7 @@ impl Parser<'_> {
             self.error(
                 indent + first.start,
                 format!("invalid host range in '{}': {e}", first.text),
-                "a host range is name[begin:end] or name[begin:end:step], e.g. web[01:10] or db[a:f]",
+                e.help(),
             )
         })?;
         if hosts.iter().any(|h| h.trim() == "---") {
@@ -355,6 +355,17 @@ mod tests {
         assert_eq!(
             g.hosts["web02"].vars.get(&Value::from("ansible_port")),
             Some(&Value::from(2222))
+        );
+    }
+
+    #[test]
+    fn huge_range_is_an_error_at_the_entry() {
+        let e = parse_text("[web]\n  a[0:9999][0:9999][0:9999]\n").unwrap_err();
+        assert_eq!(e.span.as_ref().map(|s| (s.line(), s.col())), Some((2, 3)));
+        assert!(e.message.contains("1000000000000 hosts"), "{e}");
+        assert!(
+            e.help.as_deref().is_some_and(|h| h.starts_with("split the range")),
+            "{e:?}"
         );
     }
 

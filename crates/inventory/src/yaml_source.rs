@@ -202,7 +202,7 @@ impl Reader<'_> {
         let (name, port) = parse_address(text, true).unwrap_or_else(|| (text.to_string(), None));
         let hosts = expand_hostname_range(&name).map_err(|e| {
             Diagnostic::error(format!("invalid host range in '{text}': {e}"), at.clone())
-                .with_help("a host range is name[begin:end] or name[begin:end:step]")
+                .with_help(e.help())
         })?;
         let vars = match &vars.kind {
             ValueKind::Null => Map::new(),
