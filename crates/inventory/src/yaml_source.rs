@@ -30,8 +30,22 @@ pub enum NotYaml {
     Invalid(Box<Diagnostic>),
 }
 
+/// The most groups, hosts and variables one file may walk. Aliases (`*name`) make the walk
+/// revisit their subtree at each use, as Ansible does; nested aliases (a "billion laughs"
+/// document) would otherwise take exponential time.
+const MAX_ENTRIES: usize = 10_000_000;
+
 /// Parses YAML inventory text into `graph`, returning warnings.
 pub fn parse(graph: &mut Graph, source: &Arc<Source>) -> Result<Vec<Diagnostic>, NotYaml> {
+    parse_bounded(graph, source, MAX_ENTRIES)
+}
+
+/// [`parse`], walking at most `budget` entries.
+fn parse_bounded(
+    graph: &mut Graph,
+    source: &Arc<Source>,
+    budget: usize,
+) -> Result<Vec<Diagnostic>, NotYaml> {
     let whole = |message: &str| {
         Box::new(Diagnostic::error(
             message,
@@ -65,6 +79,7 @@ pub fn parse(graph: &mut Graph, source: &Arc<Source>) -> Result<Vec<Diagnostic>,
         graph,
         source,
         warnings: &mut warnings,
+        budget,
     };
     for (name, group) in map.iter() {
         reader
@@ -85,9 +100,23 @@ struct Reader<'a> {
     graph: &'a mut Graph,
     source: &'a Arc<Source>,
     warnings: &'a mut Vec<Diagnostic>,
+    /// Entries still allowed to be walked.
+    budget: usize,
 }
 
 impl Reader<'_> {
+    /// Counts `n` more walked entries at `at`, failing once the budget is spent.
+    fn spend(&mut self, n: usize, at: &Value) -> Result<(), Diagnostic> {
+        self.budget = self.budget.checked_sub(n).ok_or_else(|| {
+            Diagnostic::error(
+                format!("YAML inventory too large: more than {MAX_ENTRIES} groups, hosts and variables to read (each use of an alias reads its subtree again)"),
+                span_of(at, self.source),
+            )
+            .with_help("use each alias of a group body or a hosts mapping once, or list the shared group under children instead of repeating it")
+        })?;
+        Ok(())
+    }
+
     fn name<'v>(&self, key: &'v Value, what: &str) -> Result<&'v str, Diagnostic> {
         key.as_str().ok_or_else(|| {
             Diagnostic::error(
@@ -104,6 +133,7 @@ impl Reader<'_> {
     /// Reads group `key` with body `body`, returning the group's name when it is one.
     fn group(&mut self, key: &Value, body: &Value) -> Result<Option<String>, Diagnostic> {
         let name = self.name(key, "group")?.to_string();
+        self.spend(1, key)?;
         let Some(body) = (match &body.kind {
             ValueKind::Null => Some(None),
             ValueKind::Map(m) => Some(Some(m)),
@@ -152,6 +182,7 @@ impl Reader<'_> {
                 }
             };
             if let Some(entries) = entries {
+                self.spend(entries.len(), k)?;
                 sections.push((k, entries));
             }
         }
@@ -218,6 +249,7 @@ impl Reader<'_> {
                 .with_help("host variables are a mapping: host: {name: value}"));
             }
         };
+        self.spend(hosts.len().saturating_mul(1 + vars.len()), pattern)?;
         for host in hosts {
             if let Some(w) = self
                 .graph
@@ -268,6 +300,32 @@ mod tests {
             w.iter().any(|d| d.message.contains("Skipping 'bad'")),
             "{w:?}"
         );
+    }
+
+    #[test]
+    fn nested_aliases_are_bounded() {
+        // Each level uses the one below three times: 3^12 walks of the innermost group.
+        let mut text = String::from("all:\n  children:\n    l0: &l0 {hosts: {h: {v: 1}}}\n");
+        for i in 1..=12 {
+            text.push_str(&format!(
+                "    l{i}: &l{i} {{children: {{a{i}: *l{p}, b{i}: *l{p}, c{i}: *l{p}}}}}\n",
+                p = i - 1
+            ));
+        }
+        let mut g = Graph::default();
+        let Err(NotYaml::Invalid(d)) =
+            parse_bounded(&mut g, &Source::new("inv.yml", text.as_str()), 10_000)
+        else {
+            panic!("a nested-alias document must be refused");
+        };
+        assert!(d.message.contains("too large"), "{d}");
+        assert!(d.help.is_some());
+        // Below the budget, aliases still read like Ansible: each use adds the same members.
+        let mut g = Graph::default();
+        let small = "all:\n  children:\n    x: &x {hosts: {h: }}\n    y: {children: {x: *x}}\n";
+        parse_bounded(&mut g, &Source::new("inv.yml", small), 100).unwrap();
+        assert_eq!(g.groups["y"].children, ["x"]);
+        assert_eq!(g.groups["x"].hosts, ["h"]);
     }
 
     #[test]
