@@ -208,6 +208,14 @@ mod bad {
     );
 }
 
+/// An invalid `group_vars/` file beside the playbook is an `AnsibleParserError` (exit code 4),
+/// not a plain error. ansible-playbook reads those files lazily, so only a run (not
+/// `--list-hosts`, where it exits 0) reaches them; oxible reads them while loading.
+#[test]
+fn playbook_dir_vars_parse_error_exits_like_ansible() {
+    check_bad("playbook_dir_vars_parse", &[]);
+}
+
 /// `vars_prompt`: listing works as in Ansible (nothing is prompted); running without the
 /// variable in `-e` is refused with a pointer at the prompt, since oxible never prompts.
 #[test]

@@ -19,7 +19,7 @@ pub fn parse(values: &[String]) -> Result<Map, Failure> {
                 return Err(Failure::new(
                     FailureClass::Options,
                     format!(
-                        "[ERROR]: Invalid extra vars data supplied. '{value}' could not be made into a dictionary"
+                        "Invalid extra vars data supplied. '{value}' could not be made into a dictionary"
                     ),
                 ));
             }
@@ -30,11 +30,7 @@ pub fn parse(values: &[String]) -> Result<Map, Failure> {
 
 /// One `-e` value as data.
 fn one(value: &str) -> Result<Value, Failure> {
-    let load = |source| {
-        load_source(source)
-            .map(|l| l.value)
-            .map_err(|e| Failure::new(FailureClass::Parser, e))
-    };
+    let load = |source| load_source(source).map(|l| l.value).map_err(Failure::from);
     if let Some(file) = value.strip_prefix('@') {
         let path = Path::new(file);
         let text = std::fs::read_to_string(path).map_err(|err| {
@@ -42,7 +38,7 @@ fn one(value: &str) -> Result<Value, Failure> {
             Failure::new(
                 FailureClass::General,
                 format!(
-                    "[ERROR]: Could not find or access '{}' given to --extra-vars: {err}",
+                    "Could not find or access '{}' given to --extra-vars: {err}",
                     shown.display()
                 ),
             )
@@ -53,7 +49,7 @@ fn one(value: &str) -> Result<Value, Failure> {
         return load(Source::new("<extra vars>", value));
     }
     let pairs = oxible_playbook::splitter::parse_kv(value, false)
-        .map_err(|e| Failure::new(FailureClass::Options, format!("[ERROR]: {e}")))?;
+        .map_err(|e| Failure::new(FailureClass::Options, e))?;
     Ok(Value::map(
         pairs
             .into_iter()

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use oxible_inventory::{INTERNAL_VARS, Inventory, InventoryError};
+use oxible_inventory::{INTERNAL_VARS, Inventory};
 use oxible_yaml::{Map, Value};
 use serde_json::Value as Json;
 
@@ -43,7 +43,7 @@ pub struct Args {
 
 /// Runs `oxible inventory`.
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
-    let options = |msg: &str| Failure::new(FailureClass::Options, format!("[ERROR]: {msg}"));
+    let options = |msg: &str| Failure::new(FailureClass::Options, msg);
     let actions = [args.list, args.graph, args.host.is_some()]
         .iter()
         .filter(|a| **a)
@@ -63,16 +63,16 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     } else {
         args.inventory.clone()
     };
-    let loaded = Inventory::load(&sources).map_err(failure)?;
+    let loaded = Inventory::load(&sources)?;
     let mut inventory = loaded.inventory;
     for w in &loaded.warnings {
         eprintln!("{w}");
     }
     if let Some(dir) = &args.playbook_dir {
-        inventory.add_playbook_dir(dir).map_err(failure)?;
+        inventory.add_playbook_dir(dir)?;
     }
     let output = if let Some(host) = &args.host {
-        let selection = inventory.select(host, None).map_err(failure)?;
+        let selection = inventory.select(host, None)?;
         selection.warnings.iter().for_each(|w| eprintln!("{w}"));
         let [name] = selection.hosts.as_slice() else {
             return Err(options(
@@ -97,18 +97,9 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Maps a library error to Ansible's exit code class.
-fn failure(e: InventoryError) -> Failure {
-    let class = match e {
-        InventoryError::Parse(_) => FailureClass::Parser,
-        _ => FailureClass::General,
-    };
-    Failure::new(class, e)
-}
-
 /// `--list`: groups with their direct hosts and children, and `_meta.hostvars`.
 fn list(inv: &Inventory, limit: Option<&str>) -> Result<Json, Failure> {
-    let hosts = inv.select("all", limit).map_err(failure)?;
+    let hosts = inv.select("all", limit)?;
     hosts.warnings.iter().for_each(|w| eprintln!("{w}"));
     let mut out = serde_json::Map::new();
     let mut seen = std::collections::HashSet::new();

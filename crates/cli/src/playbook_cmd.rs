@@ -45,39 +45,12 @@ pub struct Args {
     pub list_tags: bool,
 }
 
-/// A playbook error as a failure with Ansible's exit code for its class.
-fn failure(err: &oxible_playbook::Error) -> Failure {
-    let class = if err.is_parser_error() {
-        FailureClass::Parser
-    } else {
-        FailureClass::General
-    };
-    Failure::new(class, err)
-}
-
 /// Runs `oxible playbook`.
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let config = Config::load();
     let extra_vars = crate::extra_vars::parse(&args.extra_vars)?;
     for path in &args.playbooks {
-        if !path.exists() {
-            return Err(Failure::new(
-                FailureClass::General,
-                format!(
-                    "[ERROR]: the playbook: {} could not be found",
-                    path.display()
-                ),
-            ));
-        }
-        if !path.is_file() {
-            return Err(Failure::new(
-                FailureClass::General,
-                format!(
-                    "[ERROR]: the playbook: {} does not appear to be a file",
-                    path.display()
-                ),
-            ));
-        }
+        check_playbook_file(path)?;
     }
     let options = LoadOptions {
         roles_path: config.roles_path.clone(),
@@ -91,20 +64,18 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     };
     let mut inventory = load_inventory(&sources)?;
     if let Some(limit) = &args.limit {
-        let selection = inventory
-            .select("all", Some(limit))
-            .map_err(|e| Failure::new(FailureClass::General, e))?;
+        let selection = inventory.select("all", Some(limit))?;
         warn(&selection.warnings);
         if selection.hosts.is_empty() {
             return Err(Failure::new(
                 FailureClass::General,
-                "[ERROR]: Specified inventory, host pattern and/or --limit leaves us with no hosts to target.",
+                "Specified inventory, host pattern and/or --limit leaves us with no hosts to target.",
             ));
         }
     }
     let mut playbooks = Vec::new();
     for path in &args.playbooks {
-        let playbook = Playbook::load(&FsLoader, path, &options).map_err(|e| failure(&e))?;
+        let playbook = Playbook::load(&FsLoader, path, &options)?;
         warn(&playbook.warnings);
         if let Some(dir) = path.parent() {
             let dir = if dir.as_os_str().is_empty() {
@@ -112,9 +83,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             } else {
                 dir
             };
-            inventory
-                .add_playbook_dir(dir)
-                .map_err(|e| Failure::new(FailureClass::General, e))?;
+            inventory.add_playbook_dir(dir)?;
         }
         playbooks.push(playbook);
     }
@@ -135,7 +104,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         check_prompts(&playbooks, &options)?;
         return Err(Failure::new(
             FailureClass::General,
-            "[ERROR]: running playbooks is not implemented yet",
+            "running playbooks is not implemented yet",
         ));
     }
     // ansible-playbook lists every tag, `never` included, when --list-tags has no -t/--skip-tags.
@@ -149,9 +118,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         out.push_str(&format!("\nplaybook: {}\n", playbook.path.display()));
         for (index, play) in playbook.plays.iter().enumerate() {
             let hosts = if want.hosts {
-                let selection = inventory
-                    .select(&play.hosts.join(","), args.limit.as_deref())
-                    .map_err(|e| Failure::new(FailureClass::General, e))?;
+                let selection = inventory.select(&play.hosts.join(","), args.limit.as_deref())?;
                 warn(&selection.warnings);
                 Some(selection.hosts)
             } else {
@@ -165,15 +132,24 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Refuses a playbook path that is missing or not a regular file, with Ansible's messages.
+fn check_playbook_file(path: &Path) -> Result<(), Failure> {
+    let problem = if !path.exists() {
+        "could not be found"
+    } else if !path.is_file() {
+        "does not appear to be a file"
+    } else {
+        return Ok(());
+    };
+    Err(Failure::new(
+        FailureClass::General,
+        format!("the playbook: {} {problem}", path.display()),
+    ))
+}
+
 /// The inventory, with its warnings printed.
 fn load_inventory(sources: &[String]) -> Result<oxible_inventory::Inventory, Failure> {
-    let loaded = oxible_inventory::Inventory::load(sources).map_err(|e| {
-        let class = match e {
-            oxible_inventory::InventoryError::Parse(_) => FailureClass::Parser,
-            _ => FailureClass::General,
-        };
-        Failure::new(class, e)
-    })?;
+    let loaded = oxible_inventory::Inventory::load(sources)?;
     warn(&loaded.warnings);
     Ok(loaded.inventory)
 }
@@ -209,7 +185,7 @@ fn check_prompts(playbooks: &[Playbook], options: &LoadOptions) -> Result<(), Fa
                 "pass the value on the command line: -e {}=<value>",
                 prompt.name
             ));
-            Err(Failure::new(FailureClass::General, diagnostic))
+            Err(Failure::diagnostic(FailureClass::General, &diagnostic))
         }
         None => Ok(()),
     }
