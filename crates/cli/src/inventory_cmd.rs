@@ -69,7 +69,9 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         eprintln!("{w}");
     }
     if let Some(dir) = &args.playbook_dir {
-        inventory.add_playbook_dir(dir)?;
+        for w in inventory.add_playbook_dir(dir)? {
+            eprintln!("{w}");
+        }
     }
     let output = if let Some(host) = &args.host {
         let selection = inventory.select(host, None)?;

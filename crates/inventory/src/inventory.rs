@@ -146,7 +146,7 @@ impl Inventory {
         let mut bases: Vec<PathBuf> = Vec::new();
         for source in &self.sources {
             let path = Path::new(source);
-            if source.contains(',') && !path.exists() {
+            if is_host_list(source) {
                 continue;
             }
             let base = if path.is_dir() {
@@ -179,7 +179,7 @@ impl Inventory {
         warnings: &mut Vec<Diagnostic>,
     ) -> Result<bool, InventoryError> {
         let path = Path::new(source);
-        if source.contains(',') && !path.exists() {
+        if is_host_list(source) {
             return Ok(self.load_host_list(source, warnings));
         }
         if path.is_dir() {
@@ -256,15 +256,17 @@ impl Inventory {
 
     /// Adds the `group_vars/` and `host_vars/` beside a playbook (`dir` is the playbook's
     /// directory); they override the inventory's own vars directories, as in Ansible.
-    pub fn add_playbook_dir(&mut self, dir: &Path) -> Result<(), InventoryError> {
+    /// Returns the warnings of reading them (skipped files, unknown names) for the caller to
+    /// print.
+    pub fn add_playbook_dir(&mut self, dir: &Path) -> Result<Vec<Diagnostic>, InventoryError> {
         let base = absolute(dir);
-        if self.playbook_vars.iter().any(|d| d.base == base) {
-            return Ok(());
-        }
         let mut warnings = Vec::new();
+        if self.playbook_vars.iter().any(|d| d.base == base) {
+            return Ok(warnings);
+        }
         let loaded = VarsDir::load(&base, self.entities(), &mut warnings)?;
         self.playbook_vars.push(loaded);
-        Ok(())
+        Ok(warnings)
     }
 
     /// The hosts `pattern` selects, restricted by `limit` (same syntax; `@file` reads one
@@ -357,9 +359,9 @@ impl Inventory {
             .filter(|g| *g != "all")
             .filter_map(|g| self.graph.groups.get(g))
             .collect();
-        groups.sort_by(|a, b| {
-            let key = |g: &Group| (self.graph.depth(&g.name), g.priority);
-            key(a).cmp(&key(b)).then_with(|| a.name.cmp(&b.name))
+        groups.sort_by_cached_key(|g| {
+            let g: &Group = g;
+            (self.graph.depth(&g.name), g.priority, g.name.clone())
         });
         let mut vars = self
             .group("all")
@@ -448,6 +450,12 @@ fn parse_file(graph: &mut Graph, src: &Arc<Source>) -> Result<Vec<Diagnostic>, V
 }
 
 /// The same diagnostic reported as a warning (Ansible's `error_as_warning`).
+/// Whether `-i source` is a comma-separated host list rather than a path (the `host_list`
+/// plugin's test: a comma, and no such file).
+fn is_host_list(source: &str) -> bool {
+    source.contains(',') && !Path::new(source).exists()
+}
+
 fn as_warning(mut d: Diagnostic) -> Diagnostic {
     d.severity = oxible_yaml::Severity::Warning;
     d
@@ -572,6 +580,40 @@ mod tests {
             Some(&Value::from("local"))
         );
         assert!(i.host_vars("nope").is_none());
+    }
+
+    #[test]
+    fn playbook_dir_warnings_are_returned() {
+        let dir = std::env::temp_dir().join(format!("oxible-playbook-dir-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("group_vars")).unwrap();
+        std::fs::write(dir.join("group_vars/all.yml"), "a: 1\na: 2\n").unwrap();
+        std::fs::write(dir.join("host_vars"), "not a directory").unwrap();
+        let mut i = inv("[web]\nh1\n");
+        let warnings = i.add_playbook_dir(&dir).unwrap();
+        let text: Vec<&str> = warnings.iter().map(|w| w.message.as_str()).collect();
+        assert!(
+            text.iter().any(|w| w.contains("duplicate mapping key 'a'")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|w| w.contains("host_vars that is not a directory")),
+            "{text:?}"
+        );
+        assert_eq!(
+            i.host_vars("h1").unwrap().get(&Value::from("a")),
+            Some(&Value::from(2))
+        );
+        // The same directory again is not re-read.
+        assert!(i.add_playbook_dir(&dir).unwrap().is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn host_lists_need_a_comma_and_no_such_file() {
+        assert!(is_host_list("a,b"));
+        assert!(!is_host_list("hosts.ini"));
+        assert!(!is_host_list(env!("CARGO_MANIFEST_DIR")));
     }
 
     #[test]
