@@ -68,6 +68,30 @@ pub enum GraphError {
     Priority(String),
 }
 
+impl GraphError {
+    /// What would be valid instead, for a diagnostic's help line.
+    pub fn help(&self) -> String {
+        match self {
+            GraphError::EmptyName(what) => format!("give the {what} a non-empty name"),
+            GraphError::UnknownGroup(g) => {
+                format!(
+                    "declare the group '{g}' before using it, e.g. with a [{g}] section or a '{g}:' key"
+                )
+            }
+            GraphError::UnknownMember(m) => {
+                format!("declare '{m}' as a host or a group before naming it as a child")
+            }
+            GraphError::Loop { child, parent } => format!(
+                "remove '{child}' from the children of '{parent}': a group cannot contain itself or one of its ancestors"
+            ),
+            GraphError::Priority(_) => {
+                "set ansible_group_priority to a whole number, e.g. ansible_group_priority=10"
+                    .into()
+            }
+        }
+    }
+}
+
 /// Hosts and groups of one inventory, with Ansible's invariants.
 #[derive(Clone, Debug)]
 pub struct Graph {

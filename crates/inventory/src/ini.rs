@@ -46,7 +46,17 @@ struct Pending {
     /// 0-based character offset of the name.
     col: usize,
     state: State,
-    parents: Vec<String>,
+    /// The `[parent:children]` sections naming the group, with where each named it.
+    parents: Vec<NamedIn>,
+}
+
+/// A `[parent:children]` entry naming a group not declared yet.
+#[derive(Clone)]
+struct NamedIn {
+    parent: String,
+    line: u32,
+    /// 0-based character offset of the entry.
+    col: usize,
 }
 
 /// Parses INI inventory text into `graph`, returning warnings, or the first error with its
@@ -83,7 +93,7 @@ impl Parser<'_> {
     }
 
     fn graph_error(&self, col: usize, e: GraphError) -> Diagnostic {
-        self.error(col, e.to_string(), "fix the entry at this line")
+        self.error(col, e.to_string(), &e.help())
     }
 
     fn run(&mut self) -> Result<(), Diagnostic> {
@@ -173,16 +183,24 @@ impl Parser<'_> {
                         self.graph
                             .add_child(&group, &child)
                             .map_err(|e| self.graph_error(indent, e))?;
-                    } else if let Some(p) = pending.get_mut(&child) {
-                        p.parents.push(group.clone());
                     } else {
-                        let p = Pending {
+                        let named = NamedIn {
+                            parent: group.clone(),
                             line: self.line,
                             col: indent,
-                            state: State::Children,
-                            parents: vec![group.clone()],
                         };
-                        pending.insert(child, p);
+                        match pending.get_mut(&child) {
+                            Some(p) => p.parents.push(named),
+                            None => {
+                                let p = Pending {
+                                    line: self.line,
+                                    col: indent,
+                                    state: State::Children,
+                                    parents: vec![named],
+                                };
+                                pending.insert(child, p);
+                            }
+                        }
                     }
                 }
             }
@@ -199,7 +217,7 @@ impl Parser<'_> {
                 _ => (
                     format!(
                         "Section [{}:children] includes undefined group '{name}'.",
-                        p.parents.last().map_or("", String::as_str)
+                        p.parents.last().map_or("", |n| n.parent.as_str())
                     ),
                     format!("declare the group with a [{name}] or [{name}:children] section"),
                 ),
@@ -218,10 +236,13 @@ impl Parser<'_> {
             .get(group)
             .map(|p| p.parents.clone())
             .unwrap_or_default();
-        for parent in parents {
-            self.graph
-                .add_child(&parent, group)
-                .map_err(|e| self.graph_error(0, e))?;
+        for named in parents {
+            let parent = named.parent;
+            if let Err(e) = self.graph.add_child(&parent, group) {
+                // Point at the `[parent:children]` entry that named the group.
+                self.line = named.line;
+                return Err(self.graph_error(named.col, e));
+            }
             if pending
                 .get(&parent)
                 .is_some_and(|p| p.state == State::Children)
@@ -359,12 +380,55 @@ mod tests {
     }
 
     #[test]
+    fn pending_child_errors_point_at_the_naming_entry() {
+        // A graph where `b` is already an ancestor of `a`; `a` named `b` as a child on line 2,
+        // column 3, before `b` was declared (a state only reachable through error paths).
+        let mut g = Graph::default();
+        g.add_group("a").unwrap();
+        g.add_group("b").unwrap();
+        g.add_child("b", "a").unwrap();
+        let source = Source::new("hosts", "[a:children]\n  b\n[b]\n");
+        let mut parser = Parser {
+            graph: &mut g,
+            source: &source,
+            warnings: Vec::new(),
+            line: 3,
+        };
+        let named = NamedIn {
+            parent: "a".into(),
+            line: 2,
+            col: 2,
+        };
+        let mut pending = IndexMap::new();
+        pending.insert(
+            "b".to_string(),
+            Pending {
+                line: 2,
+                col: 2,
+                state: State::Children,
+                parents: vec![named],
+            },
+        );
+        let e = parser.add_pending_children("b", &mut pending).unwrap_err();
+        assert!(e.message.contains("recursive dependency loop"), "{e}");
+        assert_eq!(e.span.as_ref().map(|s| (s.line(), s.col())), Some((2, 3)));
+        assert!(
+            e.help
+                .as_deref()
+                .is_some_and(|h| h.contains("cannot contain")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
     fn huge_range_is_an_error_at_the_entry() {
         let e = parse_text("[web]\n  a[0:9999][0:9999][0:9999]\n").unwrap_err();
         assert_eq!(e.span.as_ref().map(|s| (s.line(), s.col())), Some((2, 3)));
         assert!(e.message.contains("1000000000000 hosts"), "{e}");
         assert!(
-            e.help.as_deref().is_some_and(|h| h.starts_with("split the range")),
+            e.help
+                .as_deref()
+                .is_some_and(|h| h.starts_with("split the range")),
             "{e:?}"
         );
     }
