@@ -19,7 +19,7 @@ use std::sync::Arc;
 use oxible_yaml::{Diagnostic, Map, Source, Span, Value, ValueKind, load_source};
 
 use crate::address::{expand_hostname_range, parse_address};
-use crate::data::Graph;
+use crate::data::{Graph, GraphError};
 
 /// Why a file is not a YAML inventory; Ansible then lets the next plugin (INI) try.
 #[derive(Debug)]
@@ -47,10 +47,11 @@ fn parse_bounded(
     budget: usize,
 ) -> Result<Vec<Diagnostic>, NotYaml> {
     let whole = |message: &str| {
-        Box::new(Diagnostic::error(
-            message,
-            Some(Span::new(Arc::clone(source), 1, 1)),
-        ))
+        Box::new(
+            Diagnostic::error(message, Some(Span::new(Arc::clone(source), 1, 1))).with_help(
+                "a YAML inventory is a mapping of group names, e.g. all: {hosts: {web1: }}",
+            ),
+        )
     };
     let loaded = load_source(Arc::clone(source)).map_err(|e| match e.diagnostic() {
         Some(d) => NotYaml::Format(Box::new(d.clone())),
@@ -149,9 +150,10 @@ impl Reader<'_> {
             return Ok(None);
         };
         let at = |v: &Value| span_of(v, self.source);
-        self.graph
-            .add_group(&name)
-            .map_err(|e| Diagnostic::error(format!("Unable to add group {name}: {e}"), at(key)))?;
+        self.graph.add_group(&name).map_err(|e| {
+            let help = e.help();
+            Diagnostic::error(format!("Unable to add group {name}: {e}"), at(key)).with_help(help)
+        })?;
         let Some(body) = body else {
             return Ok(Some(name));
         };
@@ -177,7 +179,7 @@ impl Reader<'_> {
                     self.warnings.push(Diagnostic::warning(
                         format!("Skipping key ({}) in group ({name}) as it is not a mapping, it is a {}", display_key(k), v.type_name()),
                         at(v),
-                    ));
+                    ).with_help("a group holds only hosts, vars and children; put variables under vars:"));
                     continue;
                 }
             };
@@ -191,13 +193,13 @@ impl Reader<'_> {
                 Some("vars") => {
                     for (var, value) in entries.iter() {
                         let var = self.name(var, "variable")?;
-                        self.graph.set_variable(&name, var, value.clone()).map_err(|e| Diagnostic::error(e.to_string(), at(value)))?;
+                        self.graph.set_variable(&name, var, value.clone()).map_err(|e| graph_error(e, at(value)))?;
                     }
                 }
                 Some("children") => {
                     for (child, body) in entries.iter() {
                         if let Some(child) = self.group(child, body)? {
-                            self.graph.add_child(&name, &child).map_err(|e| Diagnostic::error(e.to_string(), at(k)))?;
+                            self.graph.add_child(&name, &child).map_err(|e| graph_error(e, at(k)))?;
                         }
                     }
                 }
@@ -254,19 +256,28 @@ impl Reader<'_> {
             if let Some(w) = self
                 .graph
                 .add_host(&host, Some(group), port)
-                .map_err(|e| Diagnostic::error(e.to_string(), at.clone()))?
+                .map_err(|e| graph_error(e, at.clone()))?
             {
-                self.warnings.push(Diagnostic::warning(w, at.clone()));
+                self.warnings.push(
+                    Diagnostic::warning(w, at.clone())
+                        .with_help("list localhost (or 127.0.0.1, ::1) under one name only"),
+                );
             }
             for (k, v) in vars.iter() {
                 let k = self.name(k, "variable")?;
                 self.graph
                     .set_variable(&host, k, v.clone())
-                    .map_err(|e| Diagnostic::error(e.to_string(), at.clone()))?;
+                    .map_err(|e| graph_error(e, at.clone()))?;
             }
         }
         Ok(())
     }
+}
+
+/// A graph change refused at `span`, with what would be valid.
+fn graph_error(e: GraphError, span: Option<Span>) -> Diagnostic {
+    let help = e.help();
+    Diagnostic::error(e.to_string(), span).with_help(help)
 }
 
 /// A key as Ansible's messages show it: strings as they are, anything else as Python's `repr`.
@@ -326,6 +337,30 @@ mod tests {
         parse_bounded(&mut g, &Source::new("inv.yml", small), 100).unwrap();
         assert_eq!(g.groups["y"].children, ["x"]);
         assert_eq!(g.groups["x"].hosts, ["h"]);
+    }
+
+    #[test]
+    fn diagnostics_say_what_is_valid() {
+        let mut g = Graph::default();
+        let text = "all:\n  hosts: {localhost: , 127.0.0.1: }\n  other: [1]\n";
+        let w = parse(&mut g, &Source::new("inv.yml", text)).unwrap();
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w.iter().all(|d| d.help.is_some()), "{w:?}");
+        let mut g = Graph::default();
+        let text = "a:\n  children:\n    b:\n      children:\n        a:\n";
+        let Err(NotYaml::Invalid(d)) = parse(&mut g, &Source::new("inv.yml", text)) else {
+            panic!("a group loop is an error");
+        };
+        assert!(
+            d.help
+                .as_deref()
+                .is_some_and(|h| h.contains("cannot contain")),
+            "{d:?}"
+        );
+        let Err(NotYaml::Format(d)) = parse(&mut g, &Source::new("inv.yml", "[1]\n")) else {
+            panic!("a list is not a YAML inventory");
+        };
+        assert!(d.help.is_some());
     }
 
     #[test]
