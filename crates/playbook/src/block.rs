@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use oxible_yaml::{Span, Value};
 
-use crate::context::{Ctx, Scope};
+use crate::context::{Ctx, MAX_ENTRIES, Scope};
 use crate::error::{Error, Result};
 use crate::keywords::{self, Keywords, Kind, string_keys};
 use crate::loader::{load_yaml, normalize};
@@ -92,6 +92,14 @@ pub(crate) fn load_entries(
     };
     let mut entries = Vec::new();
     for item in items.iter().filter(|item| !item.is_null()) {
+        ctx.entries += 1;
+        if ctx.entries > MAX_ENTRIES {
+            return Err(Error::parse(
+                format!("the playbook expands to more than {MAX_ENTRIES} tasks"),
+                item.span.as_ref().or(list.span.as_ref()),
+                "YAML aliases (*name) that repeat task lists multiply them; write the tasks out, or use include_tasks",
+            ));
+        }
         if item.as_map().is_none() {
             return Err(Error::parse(
                 format!("a task must be a mapping, got a {}", item.type_name()),

@@ -1,11 +1,13 @@
 //! What the loader carries while it walks playbooks, roles and task files.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use oxible_yaml::{Diagnostic, Map};
+use oxible_yaml::{Diagnostic, Map, Value};
 
 use crate::loader::Loader;
+use crate::role::Role;
 use crate::template::{SimpleTemplar, Templar};
 
 /// Settings for loading a playbook, supplied by the caller (the CLI reads them from ansible.cfg
@@ -30,11 +32,38 @@ impl Default for LoadOptions {
     }
 }
 
+/// How many task list entries one playbook may expand to, YAML aliases included: a document
+/// that references lists of lists by alias (a "billion laughs") is refused past this.
+pub(crate) const MAX_ENTRIES: usize = 1_000_000;
+
 /// The loader's state shared by the whole walk.
 pub(crate) struct Ctx<'a> {
     pub loader: &'a dyn Loader,
     pub options: &'a LoadOptions,
     pub warnings: Vec<Diagnostic>,
+    /// Role files already read, by role subdirectory and `*_from` name (`None` for `main`):
+    /// each is read and parsed once per run, however many times the role is used.
+    pub role_files: HashMap<(PathBuf, Option<String>), Option<Value>>,
+    /// Meta dependencies already loaded in the current play, by the depending role's path and
+    /// the dependency's index (Ansible's `play.role_cache`): a role reached by several paths
+    /// is loaded once and shared.
+    pub role_deps: HashMap<(PathBuf, usize), Arc<Role>>,
+    /// Task list entries loaded so far, against [`MAX_ENTRIES`].
+    pub entries: usize,
+}
+
+impl<'a> Ctx<'a> {
+    /// A fresh walk reading through `loader`.
+    pub fn new(loader: &'a dyn Loader, options: &'a LoadOptions) -> Self {
+        Self {
+            loader,
+            options,
+            warnings: Vec::new(),
+            role_files: HashMap::new(),
+            role_deps: HashMap::new(),
+            entries: 0,
+        }
+    }
 }
 
 /// A role whose files are being loaded: names its tasks and anchors relative paths.

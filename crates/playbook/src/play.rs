@@ -83,6 +83,7 @@ impl Play {
     pub(crate) fn load(ctx: &mut Ctx<'_>, value: &Value, basedir: &Path) -> Result<Play> {
         let map = keywords::expect_map(value, Kind::Play, None)?;
         let keys = string_keys(map, Kind::Play)?;
+        ctx.role_deps.clear();
         let mut play = Play {
             hosts: Vec::new(),
             name: None,

@@ -27,11 +27,7 @@ pub struct Playbook {
 impl Playbook {
     /// Loads the playbook at `path` and everything it names (imports, roles, task files).
     pub fn load(loader: &dyn Loader, path: &Path, options: &LoadOptions) -> Result<Playbook> {
-        let mut ctx = Ctx {
-            loader,
-            options,
-            warnings: Vec::new(),
-        };
+        let mut ctx = Ctx::new(loader, options);
         let mut plays = Vec::new();
         load_file(&mut ctx, path, None, &mut Vec::new(), &mut plays)?;
         Ok(Playbook {
@@ -215,9 +211,13 @@ mod tests {
     use super::*;
     use crate::TagFilter;
     use std::collections::HashMap;
+    use std::sync::Arc;
 
-    /// Files served from memory, to test loading without touching the disk.
-    struct MemLoader(HashMap<PathBuf, String>);
+    /// Files served from memory, to test loading without touching the disk; counts reads.
+    struct MemLoader(
+        HashMap<PathBuf, String>,
+        std::cell::RefCell<HashMap<PathBuf, usize>>,
+    );
 
     impl MemLoader {
         fn new(files: &[(&str, &str)]) -> Self {
@@ -226,12 +226,14 @@ mod tests {
                     .iter()
                     .map(|(p, t)| (PathBuf::from(p), t.to_string()))
                     .collect(),
+                Default::default(),
             )
         }
     }
 
     impl Loader for MemLoader {
         fn read(&self, path: &Path) -> std::io::Result<String> {
+            *self.1.borrow_mut().entry(path.to_path_buf()).or_default() += 1;
             self.0
                 .get(path)
                 .cloned()
@@ -351,5 +353,86 @@ mod tests {
         assert!(empty.to_string().contains("Empty playbook"));
         let no_hosts = listing(&[("/pb/site.yml", "- tasks: []\n")], &[]).unwrap_err();
         assert!(no_hosts.to_string().contains("'hosts' is required"));
+    }
+
+    /// A lattice of roles: `top` needs `a0` and `b0`, `aN`/`bN` both need `lN`, and `lN`
+    /// needs `aN+1` and `bN+1`; 2^20 role instances, 62 role directories.
+    fn lattice(depth: usize) -> Vec<(String, String)> {
+        let mut files = vec![(
+            "/pb/site.yml".to_string(),
+            "- hosts: all\n  roles: [top]\n".to_string(),
+        )];
+        let meta = |deps: &[String]| format!("dependencies: [{}]\n", deps.join(", "));
+        files.push((
+            "/pb/roles/top/meta/main.yml".into(),
+            meta(&["a0".into(), "b0".into()]),
+        ));
+        for n in 0..depth {
+            for side in ["a", "b"] {
+                files.push((
+                    format!("/pb/roles/{side}{n}/meta/main.yml"),
+                    meta(&[format!("l{n}")]),
+                ));
+            }
+            let next = if n + 1 < depth {
+                meta(&[format!("a{}", n + 1), format!("b{}", n + 1)])
+            } else {
+                String::new()
+            };
+            files.push((format!("/pb/roles/l{n}/meta/main.yml"), next));
+            files.push((format!("/pb/roles/l{n}/tasks/main.yml"), "- ping:\n".into()));
+        }
+        files
+    }
+
+    #[test]
+    fn shared_dependencies_are_read_once_and_every_instance_is_kept() {
+        let files = lattice(20);
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let loader = MemLoader::new(&refs);
+        let start = std::time::Instant::now();
+        let playbook =
+            Playbook::load(&loader, Path::new("/pb/site.yml"), &LoadOptions::default()).unwrap();
+        assert!(start.elapsed().as_secs() < 5, "took {:?}", start.elapsed());
+        assert!(
+            loader.1.borrow().values().all(|n| *n == 1),
+            "{:?}",
+            loader.1.borrow()
+        );
+        // l0 is reached through a0 and through b0; what l0 needs is loaded once and shared.
+        let top = &playbook.plays[0].roles[0];
+        let (a0, b0) = (&top.dependencies[0], &top.dependencies[1]);
+        assert_eq!(a0.dependencies[0].name, "l0");
+        assert!(Arc::ptr_eq(
+            &a0.dependencies[0].dependencies[0],
+            &b0.dependencies[0].dependencies[0]
+        ));
+        let small = lattice(3);
+        let refs: Vec<(&str, &str)> = small
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let names = listing(&refs, &[]).unwrap();
+        assert_eq!(names, vec!["ping [] ".trim_end(); 2 + 4 + 8]);
+    }
+
+    #[test]
+    fn aliased_task_lists_are_bounded() {
+        let mut text = String::from(
+            "- hosts: all\n  vars:\n    l0: &l0 [{ping: }, {ping: }, {ping: }, {ping: }, {ping: }, {ping: }, {ping: }, {ping: }, {ping: }, {ping: }]\n",
+        );
+        for n in 1..9 {
+            let refs = vec![format!("{{block: *l{}}}", n - 1); 10].join(", ");
+            text.push_str(&format!("    l{n}: &l{n} [{refs}]\n"));
+        }
+        text.push_str("  tasks: *l8\n");
+        let start = std::time::Instant::now();
+        let err = listing(&[("/pb/site.yml", &text)], &[]).unwrap_err();
+        assert!(start.elapsed().as_secs() < 10, "took {:?}", start.elapsed());
+        assert!(err.is_parser_error());
+        assert!(err.to_string().contains("more than 1000000 tasks"), "{err}");
     }
 }

@@ -2,6 +2,7 @@
 //! (Ansible's `RoleDefinition`, `RoleInclude`, `Role.load` and `RoleMetadata`).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use oxible_yaml::{Map, Span, Value};
 
@@ -89,8 +90,9 @@ pub struct Role {
     pub path: PathBuf,
     /// How the role was named (parameters, tags, keywords).
     pub def: RoleDef,
-    /// `meta/main.yml` dependencies, loaded, in order.
-    pub dependencies: Vec<Role>,
+    /// `meta/main.yml` dependencies, loaded, in order; a role reached by several paths in one
+    /// play is one shared value.
+    pub dependencies: Vec<Arc<Role>>,
     /// `allow_duplicates` from meta.
     pub allow_duplicates: bool,
     /// The tasks (`tasks/main.yml` or `tasks_from`).
@@ -186,10 +188,19 @@ impl Role {
         for (key, k, v) in string_keys(map, Kind::RoleMeta)? {
             match key {
                 "dependencies" => {
-                    for dep in as_list(v).iter().filter(|d| !d.is_null()) {
-                        let def = RoleDef::parse(dep)?;
-                        self.dependencies
-                            .push(Role::load(ctx, scope, def, None, None)?);
+                    for (index, dep) in as_list(v).iter().enumerate().filter(|(_, d)| !d.is_null())
+                    {
+                        let key = (self.path.clone(), index);
+                        let loaded = match ctx.role_deps.get(&key) {
+                            Some(role) => Arc::clone(role),
+                            None => {
+                                let def = RoleDef::parse(dep)?;
+                                let role = Arc::new(Role::load(ctx, scope, def, None, None)?);
+                                ctx.role_deps.insert(key, Arc::clone(&role));
+                                role
+                            }
+                        };
+                        self.dependencies.push(loaded);
                     }
                 }
                 "allow_duplicates" => self.allow_duplicates = v.as_bool().unwrap_or(false),
@@ -210,6 +221,10 @@ fn load_role_file(
     from: Option<&str>,
 ) -> Result<Option<Value>> {
     let dir = role.path.join(sub);
+    let key = (dir.clone(), from.map(str::to_string));
+    if let Some(cached) = ctx.role_files.get(&key) {
+        return Ok(cached.clone());
+    }
     let exts: &[&str] = match from {
         None => &[".yml", ".yaml", ".json", ""],
         Some(_) => &["", ".yml", ".yaml", ".json"],
@@ -224,6 +239,7 @@ fn load_role_file(
         (Some(path), _) => {
             let (value, warnings) = load_yaml(ctx.loader, &path, role.def.span.as_ref())?;
             ctx.warnings.extend(warnings);
+            ctx.role_files.insert(key, Some(value.clone()));
             Ok(Some(value))
         }
         (None, Some(file)) => Err(Error::resolve(
@@ -234,6 +250,9 @@ fn load_role_file(
                 dir.display()
             ),
         )),
-        (None, None) => Ok(None),
+        (None, None) => {
+            ctx.role_files.insert(key, None);
+            Ok(None)
+        }
     }
 }
