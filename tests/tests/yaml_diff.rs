@@ -258,6 +258,11 @@ fn scalars_type_like_pyyaml() {
 
 /// Whole documents: keys, merge keys, anchors, block and flow styles, folding, escapes.
 const DOCUMENTS: &[&str] = &[
+    // Merge dedup by the key's raw text: `1`, `~`, `''` and `'y'` are shared objects in
+    // CPython (first merged value wins), `300`, `null` and `10` are not (last wins).
+    "b: &b {1: a, ~: b, '': c, xx: d, 300: f, 5: g, 'y': h, null: i, 10: k}\no: &o {1: A, ~: B, '': C, xx: D, 300: F, 5: G, 'y': H, null: I, 10: K}\nm:\n  <<: [*b, *o]\n",
+    // `'1'` and `1` share the raw text "1"; `01` is another node with the same int value.
+    "b: &b {1: a, '1': b}\no: &o {'1': A, 1: B, 01: C}\nm:\n  <<: [*b, *o]\n",
     "yes: 1\n0644: 2\n12:30: 3\n~: 4\n1.5: 5\n'no': 6\n2001-12-14: 7\nOFF: 8\n",
     "base: &b {x: 1, y: [a, b]}\nover: &o {y: 3, z: 4}\nm:\n  <<: [*b, *o]\n  x: 9\nn:\n  <<: *b\n  w: *o\n",
     "b: &b {xx: 1, port: [a, b]}\no: &o {port: 3, zz: 4}\nm:\n  <<: [*b, *o]\n  xx: 9\nn:\n  <<: *b\n  <<: *o\n",

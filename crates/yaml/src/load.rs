@@ -68,6 +68,8 @@ pub fn load_source(source: Arc<Source>) -> Result<Loaded, LoadError> {
         source,
         anchors: HashMap::new(),
         warnings: Vec::new(),
+        flattened: HashMap::new(),
+        next_node: 0,
     };
     let value = builder.document()?;
     Ok(Loaded {
@@ -81,6 +83,12 @@ struct Builder<'a> {
     source: Arc<Source>,
     anchors: HashMap<usize, Value>,
     warnings: Vec<Diagnostic>,
+    /// For each loaded mapping (by `Arc` address), its pairs as PyYAML's flattened node holds
+    /// them (merged pairs first, duplicates kept) with each key's identity: what a `<<` of
+    /// the mapping brings.
+    flattened: HashMap<usize, Vec<MergePair>>,
+    /// The last key node number handed out.
+    next_node: u64,
 }
 
 impl<'a> Builder<'a> {
@@ -177,15 +185,16 @@ impl<'a> Builder<'a> {
             Event::MappingStart(anchor, tag) => {
                 // saphyr-parser refuses nesting deeper than its recursion limit, which
                 // bounds this recursion too.
-                let map = self.mapping()?;
+                let (map, ids) = self.mapping()?;
                 let value = Value {
                     kind: ValueKind::Map(Arc::new(map)),
                     span: at,
                 };
-                (
-                    anchor,
-                    self.container_tag(value, tag.as_deref(), "map", &span)?,
-                )
+                let value = self.container_tag(value, tag.as_deref(), "map", &span)?;
+                if let ValueKind::Map(map) = &value.kind {
+                    self.flattened.insert(Arc::as_ptr(map) as usize, ids);
+                }
+                (anchor, value)
             }
             _ => return Err(self.error("invalid YAML: unexpected event", &span)),
         };
@@ -258,10 +267,12 @@ impl<'a> Builder<'a> {
     /// entries list them, then the mapping's own pairs; a later pair with the same key replaces
     /// the value but keeps the first position, and each such replacement is a duplicate-key
     /// warning.
-    fn mapping(&mut self) -> Result<Map, LoadError> {
-        let mut merged: Vec<(Value, Value)> = Vec::new();
+    ///
+    /// Also returns the flattened pairs, for later merges of this mapping.
+    fn mapping(&mut self) -> Result<(Map, Vec<MergePair>), LoadError> {
+        let mut merged: Vec<MergePair> = Vec::new();
         let mut merged_ids: HashSet<MergeKeyId> = HashSet::new();
-        let mut own: Vec<(Value, Value)> = Vec::new();
+        let mut own: Vec<MergePair> = Vec::new();
         loop {
             let (event, span) = self.next()?;
             if matches!(event, Event::MappingEnd) {
@@ -273,6 +284,7 @@ impl<'a> Builder<'a> {
                 self.merge_pairs(&value, &value_span, &mut merged, &mut merged_ids)?;
                 continue;
             }
+            let id = self.key_id(&event);
             let key = self.node(event, span)?;
             if matches!(key.kind, ValueKind::Seq(_) | ValueKind::Map(_)) {
                 return Err(self.error(
@@ -282,10 +294,11 @@ impl<'a> Builder<'a> {
             }
             let (event, value_span) = self.next()?;
             let value = self.node(event, value_span)?;
-            own.push((key, value));
+            own.push((key, value, id));
         }
         let mut map = Map::with_capacity(merged.len() + own.len());
-        for (key, value) in merged.into_iter().chain(own) {
+        let pairs: Vec<MergePair> = merged.into_iter().chain(own).collect();
+        for (key, value, _) in pairs.iter().cloned() {
             let span = key.span.clone();
             if let Some(previous) = map.get_mut(&key) {
                 *previous = value;
@@ -303,7 +316,22 @@ impl<'a> Builder<'a> {
                 map.insert(key, value);
             }
         }
-        Ok(map)
+        Ok((map, pairs))
+    }
+
+    /// The identity PyYAML's merge compares for the key node `event`: a key's raw scalar text
+    /// when CPython shares that string object (empty, or one Latin-1 character, whatever the
+    /// key resolves to: `1`, `~`, `''`), else the node itself.
+    fn key_id(&mut self, event: &Event<'_>) -> MergeKeyId {
+        match event {
+            Event::Scalar(text, ..) if is_shared_text(text) => {
+                MergeKeyId::SharedText(text.to_string())
+            }
+            _ => {
+                self.next_node += 1;
+                MergeKeyId::Node(self.next_node)
+            }
+        }
     }
 
     /// Appends the pairs a `<<` value brings: a mapping's pairs, or those of each mapping in a
@@ -314,7 +342,7 @@ impl<'a> Builder<'a> {
         &self,
         value: &Value,
         span: &EventSpan,
-        merged: &mut Vec<(Value, Value)>,
+        merged: &mut Vec<MergePair>,
         seen: &mut HashSet<MergeKeyId>,
     ) -> Result<(), LoadError> {
         let not_mapping = |found: &Value| {
@@ -338,18 +366,24 @@ impl<'a> Builder<'a> {
             _ => return Err(not_mapping(value)),
         };
         for map in sources {
-            for (idx, (k, v)) in map.iter().enumerate() {
-                let id = match k.as_str() {
-                    Some(text)
-                        if text.chars().count() == 1
-                            && text.chars().all(|c| u32::from(c) < 256) =>
-                    {
-                        MergeKeyId::SharedChar(text.chars().next().unwrap_or_default())
-                    }
-                    _ => MergeKeyId::Node(Arc::as_ptr(map) as usize, idx),
-                };
-                if seen.insert(id) {
-                    merged.push((k.clone(), v.clone()));
+            let ptr = Arc::as_ptr(map) as usize;
+            // Every mapping the loader builds has its pairs recorded; the map itself is the
+            // fallback.
+            let fallback: Vec<MergePair>;
+            let pairs = match self.flattened.get(&ptr) {
+                Some(pairs) => pairs,
+                None => {
+                    fallback = map
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (k, v))| (k.clone(), v.clone(), MergeKeyId::Slot(ptr, i)))
+                        .collect();
+                    &fallback
+                }
+            };
+            for (k, v, id) in pairs {
+                if seen.insert(id.clone()) {
+                    merged.push((k.clone(), v.clone(), id.clone()));
                 }
             }
         }
@@ -357,13 +391,29 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Which Python string object a merged key is, for PyYAML's identity-based merge dedup.
-#[derive(Hash, PartialEq, Eq)]
+/// A key, its value and the key's identity.
+type MergePair = (Value, Value, MergeKeyId);
+
+/// Which key node a merged key is, for PyYAML's identity-based merge dedup.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
 enum MergeKeyId {
-    /// A one-character Latin-1 string: CPython has one shared object per character.
-    SharedChar(char),
-    /// The key at this index of this loaded mapping.
-    Node(usize, usize),
+    /// A key whose raw text CPython shares (see [`is_shared_text`]).
+    SharedText(String),
+    /// A key node, numbered in load order.
+    Node(u64),
+    /// The key at this index of a mapping with no recorded ids.
+    Slot(usize, usize),
+}
+
+/// Whether CPython keeps one shared object for the string `text`: the empty string and
+/// one-character Latin-1 strings.
+fn is_shared_text(text: &str) -> bool {
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (None, _) => true,
+        (Some(c), None) => u32::from(c) < 256,
+        _ => false,
+    }
 }
 
 /// A tag as the loader sorts it.
