@@ -435,4 +435,26 @@ mod tests {
         assert!(err.is_parser_error());
         assert!(err.to_string().contains("more than 1000000 tasks"), "{err}");
     }
+
+    #[test]
+    fn tasks_from_may_not_leave_the_role() {
+        for from in ["../../x", "/pb/x"] {
+            let site = format!(
+                "- hosts: all\n  tasks:\n    - import_role: {{name: r, tasks_from: {from}}}\n"
+            );
+            let files = [
+                ("/pb/site.yml", site.as_str()),
+                ("/pb/roles/r/tasks/main.yml", "- ping:\n"),
+                ("/pb/roles/x.yml", "- ping:\n"),
+                ("/pb/x.yml", "- ping:\n"),
+            ];
+            let err = listing(&files, &[]).unwrap_err();
+            assert!(err.is_parser_error(), "{err}");
+            assert!(
+                err.to_string()
+                    .contains("not inside the expected role path"),
+                "{err}"
+            );
+        }
+    }
 }

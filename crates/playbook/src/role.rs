@@ -220,7 +220,7 @@ fn load_role_file(
     sub: &str,
     from: Option<&str>,
 ) -> Result<Option<Value>> {
-    let dir = role.path.join(sub);
+    let dir = crate::loader::normalize(&role.path.join(sub));
     let key = (dir.clone(), from.map(str::to_string));
     if let Some(cached) = ctx.role_files.get(&key) {
         return Ok(cached.clone());
@@ -232,10 +232,20 @@ fn load_role_file(
     let stem = from.unwrap_or("main");
     let found = ctx.loader.is_dir(&dir).then(|| {
         exts.iter()
-            .map(|ext| dir.join(format!("{stem}{ext}")))
+            .map(|ext| crate::loader::normalize(&dir.join(format!("{stem}{ext}"))))
             .find(|p| ctx.loader.exists(p) && !ctx.loader.is_dir(p))
     });
     match (found.flatten(), from) {
+        (Some(path), _) if !path.starts_with(&dir) => Err(Error::parse(
+            format!(
+                "Failed loading '{}' for role ({}) as it is not inside the expected role path: '{}'",
+                path.display(),
+                role.name,
+                dir.display()
+            ),
+            role.def.span.as_ref(),
+            format!("name a file inside {}/ of the role", sub),
+        )),
         (Some(path), _) => {
             let (value, warnings) = load_yaml(ctx.loader, &path, role.def.span.as_ref())?;
             ctx.warnings.extend(warnings);
