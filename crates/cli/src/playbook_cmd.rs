@@ -83,7 +83,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             } else {
                 dir
             };
-            inventory.add_playbook_dir(dir)?;
+            warn(&inventory.add_playbook_dir(dir)?);
         }
         playbooks.push(playbook);
     }

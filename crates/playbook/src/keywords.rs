@@ -2,7 +2,7 @@
 //! `FieldAttribute`s, and the check that reports an unknown one.
 
 use indexmap::IndexMap;
-use oxible_yaml::{Map, Span, Value, suggest};
+use oxible_yaml::{Map, Span, Value, did_you_mean};
 
 use crate::error::{Error, Result};
 
@@ -215,16 +215,11 @@ pub(crate) fn unknown(kind: Kind, key: &str, span: Option<&Span>) -> Error {
 /// "did you mean" plus the list of valid keywords of `kind`.
 pub(crate) fn help_for(kind: Kind, key: &str) -> String {
     let valid = kind.keywords();
-    let close = suggest(key, valid.iter().copied());
     let list = valid.join(", ");
-    if close.is_empty() {
-        return format!("valid keywords: {list}");
+    match did_you_mean(key, valid.iter().copied()) {
+        Some(close) => format!("{close} valid keywords: {list}"),
+        None => format!("valid keywords: {list}"),
     }
-    let quoted: Vec<String> = close.iter().take(3).map(|c| format!("'{c}'")).collect();
-    format!(
-        "did you mean {}? valid keywords: {list}",
-        quoted.join(" or ")
-    )
 }
 
 /// The string keys of `map` with their key values (for spans), or an error at the first

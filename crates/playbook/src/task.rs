@@ -141,10 +141,8 @@ fn check_loop_control(value: &Value) -> Result<()> {
     for key in map.keys() {
         let name = key.as_str().unwrap_or_default();
         if !LOOP_CONTROL.contains(&name) {
-            let close = oxible_yaml::suggest(name, LOOP_CONTROL.iter().copied());
-            let hint = close
-                .first()
-                .map(|c| format!("did you mean '{c}'? "))
+            let hint = oxible_yaml::did_you_mean(name, LOOP_CONTROL.iter().copied())
+                .map(|close| close + " ")
                 .unwrap_or_default();
             return Err(Error::parse(
                 format!("'{name}' is not a valid keyword for loop_control"),
@@ -167,14 +165,10 @@ pub(crate) fn as_list(value: &Value) -> Vec<Value> {
 
 /// The text of a scalar as Python's `str()` would give it for names (`None` stays unset).
 pub(crate) fn scalar_text(value: &Value) -> Option<String> {
-    use oxible_yaml::ValueKind;
-    match &value.kind {
-        ValueKind::Null => None,
-        ValueKind::Str(s) | ValueKind::Unsafe(s) => Some(s.to_string()),
-        ValueKind::Int(i) => Some(i.to_string()),
-        ValueKind::Float(f) => Some(f.to_string()),
-        ValueKind::Bool(b) => Some(if *b { "True" } else { "False" }.to_string()),
-        _ => Some(format!("{value:?}")),
+    if value.is_null() {
+        None
+    } else {
+        Some(value.py_str())
     }
 }
 

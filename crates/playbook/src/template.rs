@@ -37,10 +37,15 @@ impl Templar for SimpleTemplar {
         let mut missing = None;
         let out = re.replace_all(text, |caps: &regex::Captures<'_>| {
             let name = &caps[1];
-            match vars.get(&Value::from(name)).map(|v| &v.kind) {
-                Some(ValueKind::Str(s) | ValueKind::Unsafe(s)) => s.to_string(),
-                Some(ValueKind::Int(i)) => i.to_string(),
-                Some(ValueKind::Bool(b)) => if *b { "True" } else { "False" }.to_string(),
+            match vars.get(&Value::from(name)) {
+                Some(value)
+                    if !matches!(
+                        value.kind,
+                        ValueKind::Null | ValueKind::Seq(_) | ValueKind::Map(_)
+                    ) =>
+                {
+                    value.py_str()
+                }
                 _ => {
                     missing.get_or_insert_with(|| name.to_string());
                     String::new()

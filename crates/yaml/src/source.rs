@@ -211,9 +211,12 @@ pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
-    suggest(word, candidates)
-        .first()
-        .map(|s| format!("did you mean '{s}'?"))
+    let close: Vec<String> = suggest(word, candidates)
+        .into_iter()
+        .take(3)
+        .map(|c| format!("'{c}'"))
+        .collect();
+    (!close.is_empty()).then(|| format!("did you mean {}?", close.join(" or ")))
 }
 
 /// Levenshtein distance counted in characters, with adjacent transpositions costing one.
