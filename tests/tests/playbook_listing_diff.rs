@@ -205,6 +205,7 @@ mod bad {
         legacy_include_playbook,
         task_not_mapping,
         bad_tags,
+        role_vars_dir_not_dict,
     );
 }
 

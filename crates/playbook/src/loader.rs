@@ -17,6 +17,9 @@ pub trait Loader {
     fn exists(&self, path: &Path) -> bool;
     /// Whether `path` is a directory.
     fn is_dir(&self, path: &Path) -> bool;
+    /// The names of the entries of directory `path`, in no particular order (Ansible's
+    /// `list_directory`).
+    fn list_dir(&self, path: &Path) -> std::io::Result<Vec<String>>;
 }
 
 /// The real file system.
@@ -34,6 +37,12 @@ impl Loader for FsLoader {
 
     fn is_dir(&self, path: &Path) -> bool {
         path.is_dir()
+    }
+
+    fn list_dir(&self, path: &Path) -> std::io::Result<Vec<String>> {
+        std::fs::read_dir(path)?
+            .map(|entry| Ok(entry?.file_name().to_string_lossy().into_owned()))
+            .collect()
     }
 }
 

@@ -209,7 +209,7 @@ fn import(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::TagFilter;
+    use crate::{Role, TagFilter};
     use std::collections::HashMap;
     use std::sync::Arc;
 
@@ -245,6 +245,38 @@ mod tests {
         fn is_dir(&self, path: &Path) -> bool {
             self.0.keys().any(|p| p.starts_with(path) && p != path)
         }
+        fn list_dir(&self, path: &Path) -> std::io::Result<Vec<String>> {
+            let mut names: Vec<String> = self
+                .0
+                .keys()
+                .filter_map(|p| p.strip_prefix(path).ok()?.iter().next())
+                .map(|name| name.to_string_lossy().into_owned())
+                .collect();
+            names.sort_unstable();
+            names.dedup();
+            Ok(names)
+        }
+    }
+
+    /// The first role of the first play of `files` (the playbook is `/pb/site.yml`).
+    fn first_role(files: &[(&str, &str)]) -> Result<Role> {
+        let playbook = Playbook::load(
+            &MemLoader::new(files),
+            Path::new("/pb/site.yml"),
+            &LoadOptions::default(),
+        )?;
+        Ok(playbook.plays[0].roles[0].clone())
+    }
+
+    /// `key=value` pairs of a loaded vars mapping, in order.
+    fn pairs(vars: Option<&Value>) -> Vec<String> {
+        vars.and_then(Value::as_map)
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| format!("{}={}", k.py_str(), v.py_str()))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     fn listing(files: &[(&str, &str)], only: &[&str]) -> Result<Vec<String>> {
@@ -456,5 +488,60 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn role_vars_and_defaults_directories_merge_sorted() {
+        let files = [
+            ("/pb/site.yml", "- hosts: all\n  roles: [r]\n"),
+            ("/pb/roles/r/vars/main/10.yml", "a: from_10\nb: 1\n"),
+            ("/pb/roles/r/vars/main/2.yaml", "a: from_2\nc: 1\n"),
+            (
+                "/pb/roles/r/vars/main/3.json",
+                "{\"a\": \"from_json\", \"j\": 1}",
+            ),
+            ("/pb/roles/r/vars/main/4_empty.yml", ""),
+            ("/pb/roles/r/vars/main/noext", "a: from_noext\nn: 1\n"),
+            ("/pb/roles/r/vars/main/sub/a.yml", "a: from_sub\ns: 1\n"),
+            ("/pb/roles/r/vars/main/x.txt", "t: 1\n"),
+            ("/pb/roles/r/vars/main/y.YML", "u: 1\n"),
+            ("/pb/roles/r/vars/main/.hidden.yml", "h: 1\n"),
+            ("/pb/roles/r/vars/main/z.yml~", "bk: 1\n"),
+            ("/pb/roles/r/defaults/main/b.yml", "d: 2\ne: 1\n"),
+            ("/pb/roles/r/defaults/main/a.yml", "d: 1\n"),
+        ];
+        let role = first_role(&files).unwrap();
+        assert_eq!(
+            pairs(role.vars.as_ref()),
+            ["a=from_sub", "b=1", "c=1", "j=1", "n=1", "s=1"]
+        );
+        assert_eq!(pairs(role.defaults.as_ref()), ["d=2", "e=1"]);
+
+        // `main.yml` comes before the `main/` directory; a list is not a dictionary of vars.
+        let mut both = files.to_vec();
+        both.push(("/pb/roles/r/vars/main.yml", "only: 1\n"));
+        let role = first_role(&both).unwrap();
+        assert_eq!(pairs(role.vars.as_ref()), ["only=1"]);
+        let listed = [
+            ("/pb/site.yml", "- hosts: all\n  roles: [r]\n"),
+            ("/pb/roles/r/defaults/main/a.yml", "- 1\n"),
+        ];
+        let err = first_role(&listed).unwrap_err();
+        assert!(err.is_parser_error(), "{err}");
+        assert!(
+            err.to_string().contains("must contain a dictionary"),
+            "{err}"
+        );
+        let mixed = [
+            ("/pb/site.yml", "- hosts: all\n  roles: [r]\n"),
+            ("/pb/roles/r/vars/main/a.yml", "- 1\n"),
+            ("/pb/roles/r/vars/main/b.yml", "x: 1\n"),
+        ];
+        let err = first_role(&mixed).unwrap_err();
+        assert!(!err.is_parser_error(), "{err}");
+        assert!(
+            err.to_string().contains("failed to combine variables"),
+            "{err}"
+        );
     }
 }

@@ -4,13 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use oxible_yaml::{Map, Span, Value};
+use oxible_yaml::{Map, Span, Value, ValueKind};
 
 use crate::block::{Entry, load_entries};
 use crate::context::{Ctx, RoleScope, Scope};
 use crate::error::{Error, Result};
 use crate::keywords::{self, Keywords, Kind, string_keys};
-use crate::loader::load_yaml;
+use crate::loader::{Loader, load_yaml};
 use crate::role_path;
 use crate::tags::parse_tags;
 use crate::task::{as_list, scalar_text};
@@ -99,9 +99,9 @@ pub struct Role {
     pub tasks: Vec<Entry>,
     /// The handlers (`handlers/main.yml` or `handlers_from`).
     pub handlers: Vec<Entry>,
-    /// `defaults/main.yml`, untemplated.
+    /// `defaults/main.yml` (or every file of `defaults/main/`, merged), untemplated.
     pub defaults: Option<Value>,
-    /// `vars/main.yml`, untemplated.
+    /// `vars/main.yml` (or every file of `vars/main/`, merged), untemplated.
     pub vars: Option<Value>,
 }
 
@@ -165,25 +165,23 @@ impl Role {
             defaults: None,
             vars: None,
         };
-        if let Some(meta) = load_role_file(ctx, &role, "meta", None)? {
+        // Ansible's order: vars, defaults, meta (dependencies), tasks, handlers.
+        role.vars = load_role_vars(ctx, &role, "vars", None)?;
+        role.defaults = load_role_vars(ctx, &role, "defaults", None)?;
+        if let Some(meta) = load_role_file(ctx, &role, "meta", None, false)? {
             role.load_meta(ctx, &inner, &meta)?;
         }
-        if let Some(tasks) = load_role_file(ctx, &role, "tasks", tasks_from)? {
+        if let Some(tasks) = load_role_file(ctx, &role, "tasks", tasks_from, false)? {
             role.tasks = load_entries(ctx, &inner, &tasks, role.def.span.as_ref())?;
         }
-        if let Some(handlers) = load_role_file(ctx, &role, "handlers", handlers_from)? {
+        if let Some(handlers) = load_role_file(ctx, &role, "handlers", handlers_from, false)? {
             inner.handlers = true;
             role.handlers = load_entries(ctx, &inner, &handlers, role.def.span.as_ref())?;
         }
-        role.defaults = load_role_file(ctx, &role, "defaults", None)?;
-        role.vars = load_role_file(ctx, &role, "vars", None)?;
         Ok(role)
     }
 
     fn load_meta(&mut self, ctx: &mut Ctx<'_>, scope: &Scope, meta: &Value) -> Result<()> {
-        if meta.is_null() {
-            return Ok(());
-        }
         let map = keywords::expect_map(meta, Kind::RoleMeta, None)?;
         for (key, k, v) in string_keys(map, Kind::RoleMeta)? {
             match key {
@@ -212,57 +210,163 @@ impl Role {
     }
 }
 
-/// Loads `<role>/<sub>/<main>` (`main` defaults to `main`), trying the extensions Ansible tries;
-/// `None` when the role has no such file. A `*_from` file that does not exist is an error.
+/// Loads `<role>/<sub>/<from>` (`from` defaults to `main`), trying the extensions Ansible
+/// tries (Ansible's `Role._load_role_yaml`); `None` when the role has no such file or it is
+/// empty. With `allow_dir` (vars and defaults), a directory of that name gives every file in it,
+/// merged in sorted order. A `*_from` file that does not exist is an error when `<sub>/` exists.
 fn load_role_file(
     ctx: &mut Ctx<'_>,
     role: &Role,
     sub: &str,
     from: Option<&str>,
+    allow_dir: bool,
 ) -> Result<Option<Value>> {
     let dir = crate::loader::normalize(&role.path.join(sub));
     let key = (dir.clone(), from.map(str::to_string));
     if let Some(cached) = ctx.role_files.get(&key) {
         return Ok(cached.clone());
     }
-    let exts: &[&str] = match from {
-        None => &[".yml", ".yaml", ".json", ""],
-        Some(_) => &["", ".yml", ".yaml", ".json"],
-    };
-    let stem = from.unwrap_or("main");
-    let found = ctx.loader.is_dir(&dir).then(|| {
-        exts.iter()
-            .map(|ext| crate::loader::normalize(&dir.join(format!("{stem}{ext}"))))
-            .find(|p| ctx.loader.exists(p) && !ctx.loader.is_dir(p))
-    });
-    match (found.flatten(), from) {
-        (Some(path), _) if !path.starts_with(&dir) => Err(Error::parse(
-            format!(
-                "Failed loading '{}' for role ({}) as it is not inside the expected role path: '{}'",
-                path.display(),
-                role.name,
-                dir.display()
-            ),
-            role.def.span.as_ref(),
-            format!("name a file inside {}/ of the role", sub),
-        )),
-        (Some(path), _) => {
-            let (value, warnings) = load_yaml(ctx.loader, &path, role.def.span.as_ref())?;
-            ctx.warnings.extend(warnings);
-            ctx.role_files.insert(key, Some(value.clone()));
-            Ok(Some(value))
+    let span = role.def.span.as_ref();
+    let mut found = Vec::new();
+    if ctx.loader.is_dir(&dir) {
+        let exts: &[&str] = match from {
+            None => &[".yml", ".yaml", ".json", ""],
+            Some(_) => &["", ".yml", ".yaml", ".json"],
+        };
+        let stem = from.unwrap_or("main");
+        for ext in exts {
+            let path = crate::loader::normalize(&dir.join(format!("{stem}{ext}")));
+            if !ctx.loader.exists(&path) {
+                continue;
+            }
+            if !ctx.loader.is_dir(&path) {
+                found.push(path);
+            } else if allow_dir {
+                dir_files(ctx.loader, &path, exts, &mut found).map_err(|err| {
+                    Error::resolve(
+                        format!("could not list '{}': {err}", path.display()),
+                        span,
+                        "check the directory's permissions",
+                    )
+                })?;
+            } else {
+                continue;
+            }
+            break;
         }
-        (None, Some(file)) => Err(Error::resolve(
+    }
+    if let (true, Some(file)) = (found.is_empty(), from) {
+        return Err(Error::resolve(
             format!("Could not find specified file in role: {sub}/{file}"),
-            role.def.span.as_ref(),
+            span,
             format!(
                 "looked for {file}, {file}.yml, {file}.yaml and {file}.json in {}",
                 dir.display()
             ),
-        )),
-        (None, None) => {
-            ctx.role_files.insert(key, None);
-            Ok(None)
+        ));
+    }
+    let mut data: Option<Value> = None;
+    for path in found {
+        if !path.starts_with(&dir) {
+            return Err(Error::parse(
+                format!(
+                    "Failed loading '{}' for role ({}) as it is not inside the expected role path: '{}'",
+                    path.display(),
+                    role.name,
+                    dir.display()
+                ),
+                span,
+                format!("name a file inside {sub}/ of the role"),
+            ));
         }
+        let (value, warnings) = load_yaml(ctx.loader, &path, span)?;
+        ctx.warnings.extend(warnings);
+        if !is_truthy(&value) {
+            continue;
+        }
+        data = Some(match (data, value.as_map()) {
+            (Some(old), Some(new)) => {
+                let mut merged = old.as_map().cloned().ok_or_else(|| {
+                    Error::resolve(
+                        format!(
+                            "failed to combine variables, expected dicts but got a '{}' and a '{}'",
+                            old.type_name(),
+                            value.type_name()
+                        ),
+                        span,
+                        format!("every file in {sub}/ must hold 'name: value' lines"),
+                    )
+                })?;
+                merged.extend(new.iter().map(|(k, v)| (k.clone(), v.clone())));
+                Value::map(merged).with_span(old.span.clone())
+            }
+            _ => value,
+        });
+    }
+    ctx.role_files.insert(key, data.clone());
+    Ok(data)
+}
+
+/// Loads the role's `vars` or `defaults` (`sub`), which must be a mapping.
+fn load_role_vars(
+    ctx: &mut Ctx<'_>,
+    role: &Role,
+    sub: &str,
+    from: Option<&str>,
+) -> Result<Option<Value>> {
+    match load_role_file(ctx, role, sub, from, true)? {
+        Some(value) if value.as_map().is_none() => Err(Error::parse(
+            format!(
+                "The {sub}/main.yml file for role '{}' must contain a dictionary of variables",
+                role.name
+            ),
+            value.span.as_ref().or(role.def.span.as_ref()),
+            "write the file as 'name: value' lines",
+        )),
+        other => Ok(other),
+    }
+}
+
+/// Appends the files of directory `dir` as Ansible's `_get_dir_vars_files` finds them: sorted by
+/// name, hidden files and `~` backups skipped, subdirectories without an extension walked, and
+/// only files without an extension or with one of `exts`.
+fn dir_files(
+    loader: &dyn Loader,
+    dir: &Path,
+    exts: &[&str],
+    out: &mut Vec<PathBuf>,
+) -> std::io::Result<()> {
+    let mut names = loader.list_dir(dir)?;
+    names.sort_unstable();
+    for name in names
+        .iter()
+        .filter(|n| !n.starts_with('.') && !n.ends_with('~'))
+    {
+        let path = dir.join(name);
+        // Python's `os.path.splitext`: the last dot starts the extension (the name has no
+        // leading dot here).
+        let ext = name.rfind('.').map_or("", |at| &name[at..]);
+        if loader.is_dir(&path) {
+            if ext.is_empty() {
+                dir_files(loader, &path, exts, out)?;
+            }
+        } else if loader.exists(&path) && (ext.is_empty() || exts.contains(&ext)) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Python's truth value: `None`, `False`, zero and empty strings and containers are false.
+fn is_truthy(value: &Value) -> bool {
+    match &value.kind {
+        ValueKind::Null => false,
+        ValueKind::Bool(b) => *b,
+        ValueKind::Int(i) => *i != 0,
+        ValueKind::Float(f) => *f != 0.0,
+        ValueKind::Str(s) | ValueKind::Unsafe(s) => !s.is_empty(),
+        ValueKind::Seq(items) => !items.is_empty(),
+        ValueKind::Map(map) => !map.is_empty(),
+        ValueKind::Timestamp(_) | ValueKind::Vault(_) => true,
     }
 }
