@@ -32,9 +32,11 @@
 mod convert;
 mod error;
 mod filters;
+mod lookups;
 mod methods;
 mod scope;
 mod templar;
+mod tests;
 
 pub use convert::{ConvertError, from_jinja, to_jinja};
 pub use error::{TemplateError, TemplateErrorKind};

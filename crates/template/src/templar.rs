@@ -60,6 +60,8 @@ fn environment(keep_trailing_newline: bool) -> Environment<'static> {
         out.write_str(&text).map_err(minijinja::Error::from)
     });
     crate::filters::register(&mut env);
+    crate::tests::register(&mut env);
+    crate::lookups::register(&mut env);
     env
 }
 

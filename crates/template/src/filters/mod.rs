@@ -1,9 +1,14 @@
 //! Ansible's filters (ansible.builtin and the Jinja2 built-ins Ansible users rely on), one
-//! module per family, registered on the templar's environment.
+//! module per family, each registering its own filters on the templar's environment.
 
 use minijinja::Environment;
+
+mod collections;
+mod text;
 
 /// Registers every filter oxible provides beside minijinja's built-ins.
 pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("d", minijinja::filters::default);
+    text::register(env);
+    collections::register(env);
 }
