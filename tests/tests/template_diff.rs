@@ -114,11 +114,17 @@ fn check_file(path: &Path) -> (usize, Vec<String>) {
 
 #[test]
 fn templates_evaluate_like_ansible() {
+    // OXIBLE_TEMPLATE_CASES=<file stem> runs one fixture file only (while developing).
+    let only = std::env::var("OXIBLE_TEMPLATE_CASES").ok();
     let mut files: Vec<_> = std::fs::read_dir(fixtures_dir().join("template"))
         .expect("fixtures/template")
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "yml"))
+        .filter(|p| {
+            only.as_ref()
+                .is_none_or(|name| p.file_stem().is_some_and(|s| s == name.as_str()))
+        })
         .collect();
     files.sort();
     let (mut total, mut failures) = (0, Vec::new());
