@@ -159,6 +159,7 @@ fixtures!(
     roles_path_cfg,
     role_main_yaml,
     import_role_tasks_from,
+    import_role_from_args,
     import_tasks_nested,
     import_tasks_in_role,
     include_dynamic,
@@ -206,6 +207,9 @@ mod bad {
         task_not_mapping,
         bad_tags,
         role_vars_dir_not_dict,
+        role_vars_from_missing,
+        include_role_bad_args,
+        import_role_handler,
     );
 }
 

@@ -9,7 +9,7 @@ use crate::context::{Ctx, MAX_ENTRIES, Scope};
 use crate::error::{Error, Result};
 use crate::keywords::{self, Keywords, Kind, string_keys};
 use crate::loader::{load_yaml, normalize};
-use crate::role::{Role, RoleDef};
+use crate::role::{FromFiles, Role, RoleDef, is_truthy};
 use crate::tags::parse_tags;
 use crate::task::{Task, as_list, scalar_text};
 
@@ -116,6 +116,9 @@ pub(crate) fn load_entries(
             import_tasks(ctx, scope, task)?
         } else if task.is("import_role") {
             import_role(ctx, scope, task)?
+        } else if task.is("include_role") {
+            role_include_args(scope, &task)?;
+            Entry::Task(task)
         } else {
             Entry::Task(task)
         });
@@ -285,36 +288,115 @@ fn import_candidates(scope: &Scope, target: &str) -> Vec<PathBuf> {
     unique
 }
 
-/// Expands `import_role`: loads the role (with `tasks_from` etc.) in place.
-fn import_role(ctx: &mut Ctx<'_>, scope: &Scope, task: Task) -> Result<Entry> {
+/// The `*_from` arguments of `import_role`/`include_role` (Ansible's `IncludeRole.FROM_ARGS`).
+const FROM_ARGS: [&str; 4] = ["tasks_from", "vars_from", "defaults_from", "handlers_from"];
+
+/// Checks an `import_role`/`include_role` task as Ansible's `IncludeRole.load` does and returns
+/// the role name (`name`, or its alias `role`).
+fn role_include_args<'t>(scope: &Scope, task: &'t Task) -> Result<&'t Value> {
     const VALID: &[&str] = &[
         "name",
+        "role",
         "tasks_from",
         "vars_from",
         "defaults_from",
         "handlers_from",
-        "allow_duplicates",
+        "apply",
         "public",
+        "allow_duplicates",
         "rolespec_validate",
     ];
-    check_args(&task, VALID)?;
-    let name_value = task.arg("name").cloned().ok_or_else(|| {
-        Error::parse(
-            "'name' is a required field for import_role.",
+    let module = task.module();
+    let span = task.span.as_ref();
+    if scope.handlers {
+        return Err(Error::parse(
+            format!("Using '{module}' as a handler is not supported."),
+            span,
+            "move the role to tasks, and notify handlers the role defines",
+        ));
+    }
+    let name = task
+        .arg("name")
+        .or_else(|| task.arg("role"))
+        .filter(|name| !name.is_null())
+        .ok_or_else(|| {
+            Error::parse(
+                format!("'name' is a required field for {module}."),
+                span,
+                format!("write '{module}: {{name: <role>}}'"),
+            )
+        })?;
+    check_args(task, VALID)?;
+    for key in FROM_ARGS {
+        if let Some(value) = task.arg(key).filter(|v| v.as_str().is_none()) {
+            return Err(Error::parse(
+                format!(
+                    "Expected a string for {key} but got a {} instead",
+                    value.type_name()
+                ),
+                value.span.as_ref().or(span),
+                format!("write '{key}: <file name>'"),
+            ));
+        }
+    }
+    if let Some(apply) = task.arg("apply") {
+        if is_truthy(apply) && task.is("import_role") {
+            return Err(Error::parse(
+                format!("Invalid options for {module}: apply"),
+                span,
+                "set the keywords on the import_role task itself, or use include_role",
+            ));
+        }
+        if apply.as_map().is_none() {
+            return Err(Error::parse(
+                format!(
+                    "Expected a dict for apply but got a {} instead",
+                    apply.type_name()
+                ),
+                apply.span.as_ref().or(span),
+                "write 'apply:' followed by task keywords, e.g. 'apply: {tags: [t]}'",
+            ));
+        }
+    }
+    Ok(name)
+}
+
+/// Expands `import_role`: loads the role (with `tasks_from`, `vars_from` etc.) in place.
+fn import_role(ctx: &mut Ctx<'_>, scope: &Scope, task: Task) -> Result<Entry> {
+    let name = role_include_args(scope, &task)?.clone();
+    if task.looping.is_some() {
+        return Err(Error::parse(
+            "You cannot use loops on 'import_role' statements. You should use 'include_role' instead.",
             task.span.as_ref(),
-            "write 'import_role: {name: <role>}'",
-        )
-    })?;
-    let def = RoleDef::from_name(name_value, task.span.clone());
-    let tasks_from = import_arg(ctx, scope, &task, "tasks_from")?;
-    let handlers_from = import_arg(ctx, scope, &task, "handlers_from")?;
-    let role = Role::load(
-        ctx,
-        scope,
-        def,
-        tasks_from.as_deref(),
-        handlers_from.as_deref(),
-    )?;
+            "replace import_role with include_role to loop over it",
+        ));
+    }
+    // Ansible templates the `*_from` names with the play's vars; an undefined one is an
+    // AnsibleError, not a parser error.
+    let render = |key: &str| -> Result<Option<String>> {
+        let Some(text) = task.arg(key).and_then(Value::as_str) else {
+            return Ok(None);
+        };
+        ctx.options
+            .templar
+            .render(text, &scope.vars)
+            .map(Some)
+            .map_err(|why| {
+                Error::resolve(
+                    why,
+                    task.span.as_ref(),
+                    "define the variable in vars/vars_files or with -e",
+                )
+            })
+    };
+    let from = FromFiles {
+        tasks: render("tasks_from")?,
+        handlers: render("handlers_from")?,
+        vars: render("vars_from")?,
+        defaults: render("defaults_from")?,
+    };
+    let def = RoleDef::from_name(name, task.span.clone());
+    let role = Role::load(ctx, scope, def, &from)?;
     Ok(Entry::ImportRole {
         task,
         role: Box::new(role),

@@ -9,7 +9,7 @@ use crate::block::{Entry, load_entries};
 use crate::context::{Ctx, Scope};
 use crate::error::{Error, Result};
 use crate::keywords::{self, Keywords, Kind, string_keys};
-use crate::role::{Role, RoleDef};
+use crate::role::{FromFiles, Role, RoleDef};
 use crate::tags::parse_tags;
 use crate::task::{Task, as_list, scalar_text};
 
@@ -139,7 +139,8 @@ impl Play {
                 "roles" => {
                     for item in as_list(v).iter().filter(|i| !i.is_null()) {
                         let def = RoleDef::parse(item)?;
-                        play.roles.push(Role::load(ctx, &scope, def, None, None)?);
+                        play.roles
+                            .push(Role::load(ctx, &scope, def, &FromFiles::default())?);
                     }
                 }
                 "pre_tasks" => play.pre_tasks = load_entries(ctx, &scope, v, at)?,

@@ -544,4 +544,30 @@ mod tests {
             "{err}"
         );
     }
+
+    #[test]
+    fn import_role_vars_from_and_defaults_from_replace_main() {
+        let files = [
+            (
+                "/pb/site.yml",
+                "- hosts: all\n  tasks:\n    - import_role: {role: r, vars_from: other, defaults_from: extra}\n",
+            ),
+            ("/pb/roles/r/vars/main.yml", "a: 1\n"),
+            ("/pb/roles/r/vars/other.yml", "b: 1\n"),
+            ("/pb/roles/r/defaults/main.yml", "c: 1\n"),
+            ("/pb/roles/r/defaults/extra/one.yml", "d: 1\n"),
+            ("/pb/roles/r/defaults/extra/two.yml", "d: 2\n"),
+        ];
+        let playbook = Playbook::load(
+            &MemLoader::new(&files),
+            Path::new("/pb/site.yml"),
+            &LoadOptions::default(),
+        )
+        .unwrap();
+        let Some(crate::Entry::ImportRole { role, .. }) = playbook.plays[0].tasks.first() else {
+            panic!("not an import_role: {:?}", playbook.plays[0].tasks);
+        };
+        assert_eq!(pairs(role.vars.as_ref()), ["b=1"]);
+        assert_eq!(pairs(role.defaults.as_ref()), ["d=2"]);
+    }
 }

@@ -81,6 +81,20 @@ impl RoleDef {
     }
 }
 
+/// The `*_from` arguments of `import_role`/`include_role`: the file of each role subdirectory to
+/// load instead of `main` (Ansible's `from_files`).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FromFiles {
+    /// `tasks_from`.
+    pub tasks: Option<String>,
+    /// `handlers_from`.
+    pub handlers: Option<String>,
+    /// `vars_from`.
+    pub vars: Option<String>,
+    /// `defaults_from`.
+    pub defaults: Option<String>,
+}
+
 /// A loaded role.
 #[derive(Clone, Debug)]
 pub struct Role {
@@ -111,8 +125,7 @@ impl Role {
         ctx: &mut Ctx<'_>,
         scope: &Scope,
         def: RoleDef,
-        tasks_from: Option<&str>,
-        handlers_from: Option<&str>,
+        from: &FromFiles,
     ) -> Result<Role> {
         let raw = scalar_text(&def.name).unwrap_or_default();
         let name = ctx
@@ -166,14 +179,15 @@ impl Role {
             vars: None,
         };
         // Ansible's order: vars, defaults, meta (dependencies), tasks, handlers.
-        role.vars = load_role_vars(ctx, &role, "vars", None)?;
-        role.defaults = load_role_vars(ctx, &role, "defaults", None)?;
+        role.vars = load_role_vars(ctx, &role, "vars", from.vars.as_deref())?;
+        role.defaults = load_role_vars(ctx, &role, "defaults", from.defaults.as_deref())?;
         if let Some(meta) = load_role_file(ctx, &role, "meta", None, false)? {
             role.load_meta(ctx, &inner, &meta)?;
         }
-        if let Some(tasks) = load_role_file(ctx, &role, "tasks", tasks_from, false)? {
+        if let Some(tasks) = load_role_file(ctx, &role, "tasks", from.tasks.as_deref(), false)? {
             role.tasks = load_entries(ctx, &inner, &tasks, role.def.span.as_ref())?;
         }
+        let handlers_from = from.handlers.as_deref();
         if let Some(handlers) = load_role_file(ctx, &role, "handlers", handlers_from, false)? {
             inner.handlers = true;
             role.handlers = load_entries(ctx, &inner, &handlers, role.def.span.as_ref())?;
@@ -193,7 +207,8 @@ impl Role {
                             Some(role) => Arc::clone(role),
                             None => {
                                 let def = RoleDef::parse(dep)?;
-                                let role = Arc::new(Role::load(ctx, scope, def, None, None)?);
+                                let role =
+                                    Arc::new(Role::load(ctx, scope, def, &FromFiles::default())?);
                                 ctx.role_deps.insert(key, Arc::clone(&role));
                                 role
                             }
@@ -213,7 +228,8 @@ impl Role {
 /// Loads `<role>/<sub>/<from>` (`from` defaults to `main`), trying the extensions Ansible
 /// tries (Ansible's `Role._load_role_yaml`); `None` when the role has no such file or it is
 /// empty. With `allow_dir` (vars and defaults), a directory of that name gives every file in it,
-/// merged in sorted order. A `*_from` file that does not exist is an error when `<sub>/` exists.
+/// merged in sorted order. A `*_from` file that does not exist is a parser error, but only when
+/// `<sub>/` exists.
 fn load_role_file(
     ctx: &mut Ctx<'_>,
     role: &Role,
@@ -254,16 +270,16 @@ fn load_role_file(
             }
             break;
         }
-    }
-    if let (true, Some(file)) = (found.is_empty(), from) {
-        return Err(Error::resolve(
-            format!("Could not find specified file in role: {sub}/{file}"),
-            span,
-            format!(
-                "looked for {file}, {file}.yml, {file}.yaml and {file}.json in {}",
-                dir.display()
-            ),
-        ));
+        if let (true, Some(file)) = (found.is_empty(), from) {
+            return Err(Error::parse(
+                format!("Could not find specified file in role: {sub}/{file}"),
+                span,
+                format!(
+                    "looked for {file}, {file}.yml, {file}.yaml and {file}.json in {}",
+                    dir.display()
+                ),
+            ));
+        }
     }
     let mut data: Option<Value> = None;
     for path in found {
@@ -358,7 +374,7 @@ fn dir_files(
 }
 
 /// Python's truth value: `None`, `False`, zero and empty strings and containers are false.
-fn is_truthy(value: &Value) -> bool {
+pub(crate) fn is_truthy(value: &Value) -> bool {
     match &value.kind {
         ValueKind::Null => false,
         ValueKind::Bool(b) => *b,
