@@ -98,7 +98,9 @@ fn base_command(program: &Path, dir: &Path) -> Command {
 /// `ansible-<tool> args…` from the oracle venv, run in `dir`.
 pub fn ansible(tool: &str, dir: &Path, args: &[&str]) -> Outcome {
     let mut cmd = base_command(&oracle_bin_dir().join(format!("ansible-{tool}")), dir);
-    cmd.args(args);
+    // Modules run on the local machine use the oracle venv's Python, never a discovered one.
+    cmd.env("ANSIBLE_PYTHON_INTERPRETER", oracle_python())
+        .args(args);
     run(cmd)
 }
 

@@ -49,8 +49,10 @@ fn environment(keep_trailing_newline: bool) -> Environment<'static> {
     );
     env.set_unknown_method_callback(crate::methods::call);
     // Jinja2 in Ansible prints values with Python's str(), and drops None from the output.
+    // An undefined value only reaches the formatter as the silent result of an inline `if`
+    // without `else` (strict undefined fails before); Jinja2 prints nothing for it.
     env.set_formatter(|out, state, value| {
-        if value.is_none() {
+        if value.is_none() || value.is_undefined() {
             return Ok(());
         }
         state.set_temp(EMITTED, Jinja::from(true));

@@ -588,6 +588,16 @@ fn float_div_rem_floor(a: f64, b: f64) -> (f64, f64) {
 }
 
 pub fn rem(lhs: &Value, rhs: &Value) -> Result<Value, Error> {
+    // oxible patch: Python's printf-style `'%05d' % x` and `'%s-%s' % (a, b)`, which Jinja2
+    // inherits from Python and Ansible content uses.
+    if let Some(format_str) = lhs.as_str() {
+        let args: Vec<Value> = match rhs.kind() {
+            ValueKind::Seq => ok!(rhs.try_iter()).collect(),
+            _ => vec![rhs.clone()],
+        };
+        return crate::formatting::format(crate::formatting::FormatStyle::Printf, format_str, &args)
+            .map(Value::from);
+    }
     match coerce(lhs, rhs, true) {
         Some(CoerceResult::I128(a, b)) => match int_div_rem_floor(a, b) {
             Some((_, remainder)) => Ok(int_as_value(remainder)),
