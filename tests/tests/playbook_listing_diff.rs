@@ -160,6 +160,7 @@ fixtures!(
     role_main_yaml,
     import_role_tasks_from,
     import_role_from_args,
+    extra_vars_forms,
     import_tasks_nested,
     import_tasks_in_role,
     include_dynamic,
@@ -232,6 +233,21 @@ fn vars_prompt_lists_like_ansible_and_refuses_to_prompt() {
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("-e secret="), "{}", run.stderr);
     assert_points_at_source("vars_prompt", &run.stderr);
+}
+
+/// A duplicate key in an `-e @file` is a warning on stderr in both tools, naming the key.
+#[test]
+fn extra_vars_file_duplicate_key_warns() {
+    let dir = fixtures_dir().join("playbooks/extra_vars_forms");
+    let flags = ["--list-tasks", "-e", "@dup.yml"].map(String::from);
+    let (want, got) = compare(&dir, &flags);
+    for (tool, out) in [("ansible", &want), ("oxible", &got)] {
+        assert!(
+            out.stderr.contains("uplicate") && out.stderr.contains("'a'"),
+            "{tool} stderr:\n{}",
+            out.stderr
+        );
+    }
 }
 
 #[test]

@@ -48,10 +48,12 @@ pub struct Args {
 /// Runs `oxible playbook`.
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let config = Config::load();
-    let extra_vars = crate::extra_vars::parse(&args.extra_vars)?;
+    // ansible-playbook checks the playbook files before it reads `-e`.
     for path in &args.playbooks {
         check_playbook_file(path)?;
     }
+    let (extra_vars, warnings) = crate::extra_vars::parse(&args.extra_vars)?;
+    warn(&warnings);
     let options = LoadOptions {
         roles_path: config.roles_path.clone(),
         extra_vars,
