@@ -166,6 +166,7 @@ fixtures!(
     include_dynamic,
     import_playbook_basic,
     import_playbook_tags_vars_when,
+    import_playbook_vars_tags,
     import_playbook_subdir,
     block_tags,
     tags_always_never,

@@ -31,7 +31,10 @@ pub struct Play {
     pub name: Option<String>,
     /// The play's tags, including those an `import_playbook` adds.
     pub tags: Vec<String>,
-    /// `vars` (with the importing `import_playbook`'s vars over them).
+    /// Whether `tags` is set (in the play, or by an `import_playbook`) rather than defaulted:
+    /// only then does an importing `vars: {tags: ..}` add to it, as in Ansible.
+    pub(crate) tags_set: bool,
+    /// `vars` (with the importing `import_playbook`'s vars over them, `tags` taken out).
     pub vars: Map,
     /// `vars_prompt` entries.
     pub vars_prompt: Vec<VarPrompt>,
@@ -88,6 +91,7 @@ impl Play {
             hosts: Vec::new(),
             name: None,
             tags: Vec::new(),
+            tags_set: false,
             vars: Map::new(),
             vars_prompt: Vec::new(),
             roles: Vec::new(),
@@ -133,7 +137,10 @@ impl Play {
                     play.name = scalar_text(v)
                         .map(|n| ctx.options.templar.render(&n, &scope.vars).unwrap_or(n));
                 }
-                "tags" => play.tags = parse_tags(v)?,
+                "tags" => {
+                    play.tags = parse_tags(v)?;
+                    play.tags_set = true;
+                }
                 "vars" => {}
                 "vars_prompt" => play.vars_prompt = load_prompts(v)?,
                 "roles" => {

@@ -187,18 +187,31 @@ fn import(
     let start = plays.len();
     load_file(ctx, &path, at.as_ref(), chain, plays)?;
     for play in &mut plays[start..] {
-        for (k, v) in vars.iter() {
-            play.vars.insert(k.clone(), v.clone());
-        }
-        if let Some(extra) = vars.get(&Value::from("tags")).and_then(Value::as_str) {
-            play.tags.extend(extra.split(',').map(str::to_string));
-            play.vars.shift_remove(&Value::from("tags"));
-        }
-        for tag in &tags {
-            if !play.tags.contains(tag) {
-                play.tags.push(tag.clone());
+        play.vars
+            .extend(vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+        // Ansible pops `tags` from the play's vars merged with the import's, and splits it on
+        // commas into the play's tags; those stick only when the play's tags are already a
+        // list (set in the play, or by an inner import), not the unset default.
+        let var_tags = play.vars.shift_remove(&Value::from("tags"));
+        if let Some(value) = var_tags.filter(|v| !v.is_null()) {
+            let text = value.as_str().ok_or_else(|| {
+                Error::parse(
+                    format!(
+                        "the 'tags' var of an imported play must be a string, got a {}",
+                        value.type_name()
+                    ),
+                    value.span.as_ref().or(at.as_ref()),
+                    "write comma-separated tags ('tags: a,b'), or use the import's 'tags' keyword",
+                )
+            })?;
+            if play.tags_set {
+                play.tags.extend(text.split(',').map(str::to_string));
             }
         }
+        play.tags.extend(tags.iter().cloned());
+        let mut seen = std::collections::HashSet::new();
+        play.tags.retain(|tag| seen.insert(tag.clone()));
+        play.tags_set = true;
         let mut conditions = when.clone();
         conditions.append(&mut play.import_when);
         play.import_when = conditions;
@@ -569,5 +582,33 @@ mod tests {
         };
         assert_eq!(pairs(role.vars.as_ref()), ["b=1"]);
         assert_eq!(pairs(role.defaults.as_ref()), ["d=2"]);
+    }
+
+    #[test]
+    fn import_playbook_pops_tags_from_merged_vars() {
+        let load = |site: &str| {
+            let files = [
+                ("/pb/site.yml", site),
+                (
+                    "/pb/child.yml",
+                    "- hosts: a\n  tags: [p]\n  vars: {tags: own, x: 1}\n- hosts: b\n  vars: {tags: lost}\n",
+                ),
+            ];
+            Playbook::load(
+                &MemLoader::new(&files),
+                Path::new("/pb/site.yml"),
+                &LoadOptions::default(),
+            )
+        };
+        let playbook = load("- import_playbook: child.yml\n").unwrap();
+        let (set, unset) = (&playbook.plays[0], &playbook.plays[1]);
+        assert_eq!(set.tags, ["p", "own"]);
+        assert!(unset.tags.is_empty());
+        assert_eq!(pairs(Some(&Value::map(set.vars.clone()))), ["x=1"]);
+        assert!(unset.vars.is_empty());
+        let playbook = load("- import_playbook: child.yml\n  vars: {tags: 'a, b'}\n").unwrap();
+        assert_eq!(playbook.plays[0].tags, ["p", "a", " b"]);
+        let err = load("- import_playbook: child.yml\n  vars: {tags: [a]}\n").unwrap_err();
+        assert!(err.to_string().contains("must be a string"), "{err}");
     }
 }
