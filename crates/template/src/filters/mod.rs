@@ -4,6 +4,9 @@
 use minijinja::Environment;
 
 mod collections;
+mod python;
+mod random;
+mod sets;
 mod text;
 
 /// Registers every filter oxible provides beside minijinja's built-ins.
