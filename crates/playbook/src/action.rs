@@ -96,10 +96,9 @@ pub(crate) fn parse(
         .collect();
     if found.is_some() || candidates.len() > 1 {
         // Several candidates: the likeliest mistake is a misspelt keyword, so report that.
-        if let Some((name, key, _)) = candidates
-            .iter()
-            .find(|(name, _, _)| !oxible_yaml::suggest(name, Kind::Task.keywords()).is_empty())
-        {
+        if let Some((name, key, _)) = candidates.iter().find(|(name, _, _)| {
+            !oxible_yaml::suggest(name, Kind::Task.keywords().iter().copied()).is_empty()
+        }) {
             return Err(Error::parse(
                 format!("'{name}' is not a valid keyword for a Task"),
                 key.span.as_ref(),

@@ -1,6 +1,8 @@
 //! The keywords each kind of playbook object accepts, taken from ansible-core 2.19's
 //! `FieldAttribute`s, and the check that reports an unknown one.
 
+use std::sync::LazyLock;
+
 use indexmap::IndexMap;
 use oxible_yaml::{Map, Span, Value, did_you_mean};
 
@@ -151,13 +153,35 @@ impl Kind {
         }
     }
 
+    /// Every kind, in declaration order (`kind as usize` indexes it).
+    const ALL: [Kind; 7] = [
+        Kind::Play,
+        Kind::Block,
+        Kind::Task,
+        Kind::Handler,
+        Kind::Role,
+        Kind::ImportPlaybook,
+        Kind::RoleMeta,
+    ];
+
     /// Every keyword valid for this kind, sorted.
-    pub fn keywords(self) -> Vec<&'static str> {
+    pub fn keywords(self) -> &'static [&'static str] {
+        static SORTED: LazyLock<[Vec<&'static str>; 7]> =
+            LazyLock::new(|| Kind::ALL.map(Kind::collect_keywords));
+        &SORTED[self as usize]
+    }
+
+    /// Whether `key` is a keyword of this kind.
+    pub fn accepts(self, key: &str) -> bool {
+        self.keywords().binary_search(&key).is_ok()
+    }
+
+    /// Builds the sorted keyword list of this kind (once, for [`Kind::keywords`]).
+    fn collect_keywords(self) -> Vec<&'static str> {
         let own: &[&str] = match self {
             Kind::Play => PLAY,
             Kind::Block => BLOCK,
-            Kind::Task => TASK,
-            Kind::Handler => TASK,
+            Kind::Task | Kind::Handler => TASK,
             Kind::Role => ROLE,
             Kind::ImportPlaybook => IMPORT_PLAYBOOK,
             Kind::RoleMeta => ROLE_META,
@@ -171,11 +195,6 @@ impl Kind {
         }
         all.sort_unstable();
         all
-    }
-
-    /// Whether `key` is a keyword of this kind.
-    pub fn accepts(self, key: &str) -> bool {
-        self.keywords().contains(&key)
     }
 }
 
@@ -273,6 +292,16 @@ mod tests {
         assert_eq!(play.len(), 41);
         assert!(play.contains(&"vars_prompt") && play.contains(&"gather_subset"));
         assert!(!play.contains(&"when"));
+    }
+
+    #[test]
+    fn every_kind_has_its_own_sorted_list() {
+        for kind in Kind::ALL {
+            let list = kind.keywords();
+            assert!(list.windows(2).all(|w| w[0] < w[1]), "{kind:?}");
+            assert!(list.iter().all(|k| kind.accepts(k)), "{kind:?}");
+        }
+        assert!(Kind::RoleMeta.accepts("galaxy_info") && !Kind::Role.accepts("galaxy_info"));
     }
 
     #[test]
