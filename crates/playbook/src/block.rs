@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use oxible_yaml::{Span, Value};
 
-use crate::context::{Ctx, MAX_ENTRIES, Scope};
+use crate::context::{Ctx, Link, MAX_ENTRIES, Scope};
 use crate::error::{Error, Result};
 use crate::keywords::{self, Keywords, Kind, string_keys};
 use crate::loader::{load_yaml, normalize};
@@ -40,7 +40,7 @@ pub enum Entry {
 }
 
 /// A `block` with its `rescue` and `always` sections.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Block {
     /// `name`, if set.
     pub name: Option<String>,
@@ -129,14 +129,8 @@ pub(crate) fn load_entries(
 fn load_block(ctx: &mut Ctx<'_>, scope: &Scope, value: &Value) -> Result<Block> {
     let map = keywords::expect_map(value, Kind::Block, None)?;
     let mut block = Block {
-        name: None,
-        block: Vec::new(),
-        rescue: Vec::new(),
-        always: Vec::new(),
-        tags: Vec::new(),
-        when: Vec::new(),
-        keywords: Keywords::default(),
         span: value.span.clone(),
+        ..Default::default()
     };
     for (name, key, v) in string_keys(map, Kind::Block)? {
         match name {
@@ -217,7 +211,8 @@ fn import_tasks(ctx: &mut Ctx<'_>, scope: &Scope, task: Task) -> Result<Entry> {
                 format!("tried: {}", tried.join(", ")),
             )
         })?;
-    if scope.chain.contains(&file) {
+    let link = Link::File(file.clone());
+    if scope.chain.contains(&link) {
         return Err(Error::parse(
             format!(
                 "'{}' imports itself (through a cycle of import_tasks)",
@@ -230,10 +225,7 @@ fn import_tasks(ctx: &mut Ctx<'_>, scope: &Scope, task: Task) -> Result<Entry> {
     let (data, warnings) = load_yaml(ctx.loader, &file, task.span.as_ref())?;
     ctx.warnings.extend(warnings);
     let mut inner = scope.clone();
-    inner.chain.push(file.clone());
-    inner
-        .import_dirs
-        .push(file.parent().map(Path::to_path_buf).unwrap_or_default());
+    inner.chain.push(link);
     let entries = if data.is_null() {
         ctx.warnings.push(oxible_yaml::Diagnostic::warning(
             format!(
@@ -267,16 +259,11 @@ fn import_candidates(scope: &Scope, target: &str) -> Vec<PathBuf> {
     if target_path.is_absolute() {
         return vec![normalize(target_path)];
     }
-    let mut out: Vec<PathBuf> = scope
-        .import_dirs
-        .iter()
-        .rev()
-        .map(|d| d.join(target))
-        .collect();
-    if let Some(role) = &scope.role {
+    let mut out: Vec<PathBuf> = scope.import_dirs().map(|d| d.join(target)).collect();
+    if let Some(role) = scope.role() {
         let sub = if scope.handlers { "handlers" } else { "tasks" };
-        out.push(role.path.join(sub).join(target));
-        out.push(role.path.join(target));
+        out.push(role.join(sub).join(target));
+        out.push(role.join(target));
     }
     out.push(scope.basedir.join(target));
     let mut unique = Vec::new();

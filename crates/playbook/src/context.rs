@@ -66,10 +66,14 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// A role whose files are being loaded: names its tasks and anchors relative paths.
-#[derive(Clone, Debug)]
-pub(crate) struct RoleScope {
-    pub path: PathBuf,
+/// One step of static loading around a point: a task file `import_tasks` brought in, or a role
+/// being loaded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Link {
+    /// An imported task file.
+    File(PathBuf),
+    /// A role's directory.
+    Role(PathBuf),
 }
 
 /// Where a list of tasks is being loaded from.
@@ -77,12 +81,9 @@ pub(crate) struct RoleScope {
 pub(crate) struct Scope {
     /// The directory of the playbook that holds the play (Ansible's loader basedir).
     pub basedir: PathBuf,
-    /// The role being loaded, if any.
-    pub role: Option<RoleScope>,
-    /// Directories of the statically imported files around this point, innermost last.
-    pub import_dirs: Vec<PathBuf>,
-    /// Files imported around this point and roles being loaded, to detect cycles.
-    pub chain: Vec<PathBuf>,
+    /// The imported files and roles around this point, outermost first: cycles are detected
+    /// on it, and it gives the current role and the directories relative imports are tried in.
+    pub chain: Vec<Link>,
     /// Variables for static templating: play vars overridden by extra vars.
     pub vars: Map,
     /// Whether the list holds handlers.
@@ -94,11 +95,25 @@ impl Scope {
     pub fn play(basedir: &Path, vars: Map) -> Self {
         Self {
             basedir: basedir.to_path_buf(),
-            role: None,
-            import_dirs: Vec::new(),
             chain: Vec::new(),
             vars,
             handlers: false,
         }
+    }
+
+    /// The directory of the role being loaded (the innermost one), if any.
+    pub fn role(&self) -> Option<&Path> {
+        self.chain.iter().rev().find_map(|link| match link {
+            Link::Role(path) => Some(path.as_path()),
+            Link::File(_) => None,
+        })
+    }
+
+    /// The directories of the files imported since the innermost role, innermost first.
+    pub fn import_dirs(&self) -> impl Iterator<Item = &Path> {
+        self.chain.iter().rev().map_while(|link| match link {
+            Link::File(file) => Some(file.parent().unwrap_or(Path::new(""))),
+            Link::Role(_) => None,
+        })
     }
 }

@@ -23,7 +23,7 @@ pub struct VarPrompt {
 }
 
 /// A play after static loading: roles found and loaded, static imports expanded.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Play {
     /// `hosts`, as Ansible's list of patterns (a string is one pattern, commas included).
     pub hosts: Vec<String>,
@@ -88,21 +88,9 @@ impl Play {
         let keys = string_keys(map, Kind::Play)?;
         ctx.role_deps.clear();
         let mut play = Play {
-            hosts: Vec::new(),
-            name: None,
-            tags: Vec::new(),
-            tags_set: false,
-            vars: Map::new(),
-            vars_prompt: Vec::new(),
-            roles: Vec::new(),
-            pre_tasks: Vec::new(),
-            tasks: Vec::new(),
-            post_tasks: Vec::new(),
-            handlers: Vec::new(),
-            import_when: Vec::new(),
-            keywords: Keywords::default(),
             basedir: basedir.to_path_buf(),
             span: value.span.clone(),
+            ..Default::default()
         };
         if value.get("user").is_some() && value.get("remote_user").is_some() {
             return Err(Error::parse(

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use oxible_yaml::{Map, Span, Value, ValueKind};
 
 use crate::block::{Entry, load_entries};
-use crate::context::{Ctx, RoleScope, Scope};
+use crate::context::{Ctx, Link, Scope};
 use crate::error::{Error, Result};
 use crate::keywords::{self, Keywords, Kind, string_keys};
 use crate::loader::{Loader, load_yaml};
@@ -139,11 +139,8 @@ impl Role {
                     "define the variable with -e or play vars",
                 )
             })?;
-        let role_basedir = scope
-            .role
-            .as_ref()
-            .and_then(|r| r.path.parent().map(Path::to_path_buf));
-        let found = role_path::find(ctx.loader, &name, &scope.basedir, &ctx.options.roles_path, role_basedir.as_deref())
+        let role_basedir = scope.role().and_then(Path::parent);
+        let found = role_path::find(ctx.loader, &name, &scope.basedir, &ctx.options.roles_path, role_basedir)
             .map_err(|searched| {
                 let list: Vec<String> = searched.iter().map(|p| p.display().to_string()).collect();
                 Error::resolve(
@@ -152,7 +149,8 @@ impl Role {
                     "put the role in one of these directories, or add its directory to roles_path (ansible.cfg or ANSIBLE_ROLES_PATH)",
                 )
             })?;
-        if scope.chain.contains(&found.path) {
+        let link = Link::Role(found.path.clone());
+        if scope.chain.contains(&link) {
             return Err(Error::parse(
                 format!("role '{name}' depends on itself"),
                 def.span.as_ref(),
@@ -160,12 +158,8 @@ impl Role {
             ));
         }
         let mut inner = scope.clone();
-        inner.role = Some(RoleScope {
-            path: found.path.clone(),
-        });
-        inner.import_dirs.clear();
         inner.handlers = false;
-        inner.chain.push(found.path.clone());
+        inner.chain.push(link);
 
         let mut role = Role {
             name: found.name,

@@ -80,13 +80,7 @@ pub fn split_args(args: &str) -> Result<Vec<String>, SplitError> {
                 params.push(token.to_string());
                 appended = true;
             } else if in_jinja || inside_quotes || was_inside {
-                let spacer = if idx == 0 && was_inside {
-                    ""
-                } else if idx > 0 {
-                    " "
-                } else {
-                    ""
-                };
+                let spacer = if idx > 0 { " " } else { "" };
                 match params.last_mut() {
                     Some(last) => {
                         last.push_str(spacer);
