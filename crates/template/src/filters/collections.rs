@@ -48,6 +48,21 @@ fn flag(value: &Option<Jinja>) -> bool {
     given(value).is_some_and(Jinja::is_true)
 }
 
+/// `sorted`'s `reverse`: a bool or an int, as Python insists.
+fn reverse_arg(filter: &str, usage_text: &str, value: &Option<Jinja>) -> Result<bool, Error> {
+    match value {
+        None => Ok(false),
+        Some(v) if v.kind() == minijinja::value::ValueKind::Bool || v.is_integer() => {
+            Ok(v.is_true())
+        }
+        Some(v) => Err(usage(
+            filter,
+            format!("reverse must be a bool, got {}", type_name(v)),
+            usage_text,
+        )),
+    }
+}
+
 /// A dict2items/items2dict name argument, `default` when missing.
 fn name_arg(value: &Option<Jinja>, default: &str) -> Jinja {
     given(value)
@@ -488,9 +503,23 @@ fn product(value: Jinja, others: Rest<Jinja>, kwargs: Kwargs) -> Result<Jinja, E
     Ok(out.into_iter().map(Jinja::from).collect())
 }
 
-/// `list | batch(count, fill_with=None)`: lists of `count` items, the last one padded with
-/// `fill_with` when given (Jinja2's loop, `batch(0)` included).
-fn batch(value: Jinja, count: i64, fill_with: Option<Jinja>) -> Result<Jinja, Error> {
+const BATCH_USAGE: &str = "batch(linecount, fill_with=None)";
+
+/// `list | batch(linecount, fill_with=None)`: lists of `linecount` items, the last one
+/// padded with `fill_with` when given (Jinja2's loop, `batch(0)` included).
+fn batch(value: Jinja, args: Rest<Jinja>, kwargs: Kwargs) -> Result<Jinja, Error> {
+    let [count, fill_with] = <[_; 2]>::try_from(bind(
+        "batch",
+        BATCH_USAGE,
+        &["linecount", "fill_with"],
+        &args,
+        &kwargs,
+    )?)
+    .unwrap_or_default();
+    let count = count
+        .as_ref()
+        .and_then(|c| i64::try_from(c.clone()).ok())
+        .ok_or_else(|| usage("batch", "linecount must be an int", BATCH_USAGE))?;
     let mut out = Vec::new();
     let mut current: Vec<Jinja> = Vec::new();
     for item in items(&value)? {
@@ -546,7 +575,8 @@ fn sort(value: Jinja, args: Rest<Jinja>, kwargs: Kwargs) -> Result<Jinja, Error>
         .into_iter()
         .map(|item| (sort_key(&item, given(&attribute), case_sensitive), item))
         .collect();
-    sort_by_key(&mut keyed, |(k, _)| k, flag(&reverse))?;
+    let reverse = reverse_arg("sort", SORT_USAGE, &reverse)?;
+    sort_by_key(&mut keyed, |(k, _)| k, reverse)?;
     Ok(keyed.into_iter().map(|(_, item)| item).collect())
 }
 
@@ -692,7 +722,8 @@ fn dictsort(value: Jinja, args: Rest<Jinja>, kwargs: Kwargs) -> Result<Jinja, Er
         };
         pairs.push((sort_on, key, item));
     }
-    sort_by_key(&mut pairs, |(k, _, _)| k, flag(&reverse))?;
+    let reverse = reverse_arg("dictsort", DICTSORT_USAGE, &reverse)?;
+    sort_by_key(&mut pairs, |(k, _, _)| k, reverse)?;
     Ok(pairs
         .into_iter()
         .map(|(_, k, v)| Jinja::from(vec![k, v]))

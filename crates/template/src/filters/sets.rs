@@ -23,7 +23,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
 
 /// `a | union(b)`: the items of both, each once.
 fn union(a: Jinja, b: Jinja) -> Result<Jinja, Error> {
-    apply(&a, &b, |x, y| x.or(y), |x, y| unique([x, y].concat()))
+    apply(&a, &b, true, |x, y| x.or(y), |x, y| unique([x, y].concat()))
 }
 
 /// `a | intersect(b)`: the items of `a` also in `b`.
@@ -31,6 +31,7 @@ fn intersect(a: Jinja, b: Jinja) -> Result<Jinja, Error> {
     apply(
         &a,
         &b,
+        false,
         |x, y| x.and(y),
         |x, y| unique(x.iter().filter(|v| contains(&y, v)).cloned().collect()),
     )
@@ -41,6 +42,7 @@ fn difference(a: Jinja, b: Jinja) -> Result<Jinja, Error> {
     apply(
         &a,
         &b,
+        false,
         |x, y| x.sub(y),
         |x, y| unique(x.iter().filter(|v| !contains(&y, v)).cloned().collect()),
     )
@@ -51,6 +53,7 @@ fn symmetric_difference(a: Jinja, b: Jinja) -> Result<Jinja, Error> {
     apply(
         &a,
         &b,
+        true,
         |x, y| x.xor(y),
         |x, y| {
             let both: Vec<Jinja> = unique(x.iter().filter(|v| contains(&y, v)).cloned().collect());
@@ -63,25 +66,34 @@ fn symmetric_difference(a: Jinja, b: Jinja) -> Result<Jinja, Error> {
 }
 
 /// Runs a set operation: on CPython-like sets when every item is a number, else on lists
-/// (`fallback`), which needs both sides to be lists as Ansible's `a + b` does.
+/// (`fallback`); with unhashable items (lists, dicts) an operation that `concatenates`
+/// (Ansible's `a + b`) needs both sides to be lists.
 fn apply(
     a: &Jinja,
     b: &Jinja,
+    concatenates: bool,
     on_sets: impl Fn(PySet, PySet) -> PySet,
     fallback: impl Fn(Vec<Jinja>, Vec<Jinja>) -> Vec<Jinja>,
 ) -> Result<Jinja, Error> {
-    if let (Ok(x), Ok(y)) = (items(a), items(b))
-        && let (Some(sx), Some(sy)) = (PySet::from_items(&x), PySet::from_items(&y))
-    {
+    let not_list = |v: &Jinja| {
+        fail(format!(
+            "can only concatenate list (not \"{}\") to list",
+            type_name(v)
+        ))
+    };
+    let x = items(a).map_err(|_| not_list(a))?;
+    let y = items(b).map_err(|_| not_list(b))?;
+    if let (Some(sx), Some(sy)) = (PySet::from_items(&x), PySet::from_items(&y)) {
         return Ok(Jinja::from(on_sets(sx, sy).into_items()));
     }
-    if !is_list(a) || !is_list(b) {
-        return Err(fail(format!(
-            "can only concatenate list (not \"{}\") to list",
-            type_name(if is_list(a) { b } else { a })
-        )));
+    let unhashable = x
+        .iter()
+        .chain(&y)
+        .any(|v| is_list(v) || v.kind() == JinjaKind::Map);
+    if concatenates && unhashable && !(is_list(a) && is_list(b)) {
+        return Err(not_list(if is_list(a) { b } else { a }));
     }
-    Ok(Jinja::from(fallback(items(a)?, items(b)?)))
+    Ok(Jinja::from(fallback(x, y)))
 }
 
 /// Items once each, first appearance kept (Ansible's fallback `unique`).
