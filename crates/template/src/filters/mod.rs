@@ -4,6 +4,7 @@
 use minijinja::Environment;
 
 mod collections;
+mod ordering;
 mod python;
 mod random;
 mod sets;

@@ -272,3 +272,13 @@ pub(crate) fn bind(
     kwargs.assert_all_used()?;
     Ok(out)
 }
+
+/// An optional argument's value, `None` also when given as `None`.
+pub(crate) fn given(value: &Option<Jinja>) -> Option<&Jinja> {
+    value.as_ref().filter(|v| !v.is_none())
+}
+
+/// A Python truth-valued argument (`recursive=true`), false when missing.
+pub(crate) fn flag(value: &Option<Jinja>) -> bool {
+    given(value).is_some_and(Jinja::is_true)
+}
