@@ -6,7 +6,7 @@ A cases file holds `vars:` (shared by every case) and `cases:`, each either a st
 like a module argument) or a mapping with one of `template:`, `expr:` (a bare expression) or
 `when:` (a conditional), plus optional `vars:` for that case only.
 """
-import datetime, json, math, sys
+import datetime, json, math, os, sys
 import yaml
 from ansible.parsing.dataloader import DataLoader
 from ansible.parsing.yaml.loader import AnsibleLoader
@@ -38,7 +38,8 @@ def describe(v):
 
 def main():
     doc = yaml.load(open(sys.argv[1]).read(), Loader=AnsibleLoader)
-    shared = doc.get("vars") or {}
+    # Every file's cases also see `fixtures_dir`: the absolute directory of the cases file.
+    shared = dict(doc.get("vars") or {}, fixtures_dir=os.path.dirname(os.path.abspath(sys.argv[1])))
     results = []
     for case in doc["cases"]:
         if not isinstance(case, dict):

@@ -1,7 +1,8 @@
 //! Differential test: oxible's templar against ansible-core's, case by case.
 //!
 //! Every `tests/fixtures/template/*.yml` file holds shared `vars:` and a list of `cases:`
-//! (see `tests/template_oracle.py`). Each case is evaluated by ansible-core's own `Templar`
+//! (see `tests/template_oracle.py`); both sides add `fixtures_dir`, the absolute directory of
+//! the cases file, to the shared vars. Each case is evaluated by ansible-core's own `Templar`
 //! and by `oxible_template::Templar` with the same variables; the outcome (success with a
 //! typed value, or failure) must be identical. Error messages may differ.
 
@@ -85,11 +86,14 @@ fn check_file(path: &Path) -> (usize, Vec<String>) {
     );
     let expected: Vec<Json> = serde_json::from_str(&out.stdout).expect("oracle prints JSON");
     let doc = load_file(path).expect("cases load").value;
-    let shared = doc
+    let mut shared = doc
         .get("vars")
         .and_then(Value::as_map)
         .cloned()
         .unwrap_or_default();
+    // As the oracle: `fixtures_dir` is the absolute directory of the cases file.
+    let dir = path.parent().unwrap_or(path).to_string_lossy().into_owned();
+    shared.insert(Value::from("fixtures_dir"), Value::from(dir));
     let cases = doc
         .get("cases")
         .and_then(Value::as_seq)

@@ -40,5 +40,6 @@ mod tests;
 
 pub use convert::{ConvertError, from_jinja, to_jinja};
 pub use error::{TemplateError, TemplateErrorKind};
+pub use lookups::run_lookup;
 pub use scope::{Scope, VarSource};
 pub use templar::{Templar, empty_scope, is_template};
