@@ -4,11 +4,17 @@
 use minijinja::Environment;
 
 mod collections;
+mod encoding;
 mod ordering;
+mod path;
 mod python;
 mod random;
+mod regex;
+mod serialize;
 mod sets;
+mod signature;
 mod text;
+mod time;
 
 /// Registers every filter oxible provides beside minijinja's built-ins.
 pub(crate) fn register(env: &mut Environment<'static>) {
