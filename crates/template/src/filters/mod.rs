@@ -15,6 +15,8 @@ mod sets;
 mod signature;
 mod text;
 mod time;
+mod units;
+mod yaml;
 
 /// Registers every filter oxible provides beside minijinja's built-ins.
 pub(crate) fn register(env: &mut Environment<'static>) {
