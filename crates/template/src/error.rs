@@ -77,7 +77,10 @@ impl TemplateError {
                     detail.unwrap_or("invalid syntax")
                 ),
             ),
-            (K::UndefinedError, Some(detail)) => (TemplateErrorKind::Undefined, detail.to_string()),
+            // minijinja names the variable in backticks; Ansible quotes it.
+            (K::UndefinedError, Some(detail)) => {
+                (TemplateErrorKind::Undefined, detail.replace('`', "'"))
+            }
             (K::UndefinedError, None) => (
                 TemplateErrorKind::Undefined,
                 match part {
@@ -122,7 +125,16 @@ impl TemplateError {
         minijinja::Error::new(kind, self.message)
     }
 
-    /// A diagnostic pointing at `span` (the YAML string the template came from).
+    /// The 1-based line and column inside the template where the failing part starts.
+    pub fn position(&self) -> Option<(usize, usize)> {
+        let start = self.range.as_ref()?.start;
+        let before = self.template.get(..start)?;
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Some((line, col))
+    }
+
+    /// A diagnostic pointing at `span` (the YAML string or template file the text came from).
     pub fn diagnostic(&self, span: Option<Span>) -> Diagnostic {
         let help = match self.kind {
             TemplateErrorKind::Syntax => {
@@ -139,8 +151,16 @@ impl TemplateError {
                 "check the filter, test or lookup arguments in this template"
             }
         };
-        let place = match self.range.clone().and_then(|r| self.template.get(r)) {
-            Some(part) if part.trim() != self.template.trim() => format!(" (in `{}`)", part.trim()),
+        let place = match (
+            self.range.clone().and_then(|r| self.template.get(r)),
+            self.position(),
+        ) {
+            (Some(part), Some((line, col))) if part.trim() != self.template.trim() => {
+                format!(
+                    " (at `{}`, line {line} column {col} of the template)",
+                    part.trim()
+                )
+            }
             _ => String::new(),
         };
         Diagnostic::error(
@@ -157,4 +177,46 @@ impl TemplateError {
 /// The variable an undefined error is about: the expression up to its first filter or test.
 fn undefined_name(part: &str) -> &str {
     part.split(['|', ' ']).next().unwrap_or(part).trim()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use oxible_yaml::Source;
+
+    use crate::{Templar, empty_scope};
+
+    #[test]
+    fn errors_name_the_variable_and_the_place() {
+        let templar = Templar::new();
+        let scope = empty_scope(&templar);
+        let err = templar
+            .template_str("port: {{ web_port }}", &scope)
+            .expect_err("undefined");
+        assert_eq!(err.message, "'web_port' is undefined");
+        let src = Source::new(
+            "roles/web/tasks/main.yml",
+            "- name: x\n  debug:\n    msg: \"port: {{ web_port }}\"\n",
+        );
+        let text = err
+            .diagnostic(Some(oxible_yaml::Span::new(Arc::clone(&src), 3, 10)))
+            .to_string();
+        assert!(text.contains("roles/web/tasks/main.yml:3:10"), "{text}");
+        assert!(text.contains("'web_port' is undefined"), "{text}");
+        assert!(text.contains("default("), "{text}");
+    }
+
+    #[test]
+    fn syntax_errors_give_line_and_column_inside_the_template() {
+        let templar = Templar::new();
+        let err = templar
+            .render_text(
+                "line one\n{% if x %}\n{{ 1 + }}\n{% endif %}\n",
+                &empty_scope(&templar),
+            )
+            .expect_err("syntax error");
+        assert_eq!(err.kind, super::TemplateErrorKind::Syntax);
+        assert_eq!(err.position().map(|(line, _)| line), Some(3), "{err:?}");
+    }
 }

@@ -33,6 +33,7 @@ mod convert;
 mod error;
 mod filters;
 mod lookups;
+mod magic;
 mod methods;
 mod scope;
 mod templar;
@@ -41,5 +42,8 @@ mod tests;
 pub use convert::{ConvertError, from_jinja, to_jinja};
 pub use error::{TemplateError, TemplateErrorKind};
 pub use lookups::run_lookup;
+pub use magic::{
+    ANSIBLE_MANAGED, ANSIBLE_VERSION, HostScopes, HostVars, MagicVars, OMIT, without_omitted,
+};
 pub use scope::{Scope, VarSource};
 pub use templar::{Templar, empty_scope, is_template};

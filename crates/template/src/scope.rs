@@ -60,6 +60,8 @@ pub enum VarSource {
 pub struct Scope {
     templar: Templar,
     layers: Vec<(VarSource, Arc<Map>)>,
+    /// Values that are objects rather than data (`hostvars`), above every layer.
+    objects: HashMap<String, Jinja>,
     resolved: Mutex<HashMap<String, Jinja>>,
     resolving: Mutex<Vec<String>>,
 }
@@ -78,6 +80,7 @@ impl Scope {
         Self {
             templar: templar.clone(),
             layers: Vec::new(),
+            objects: HashMap::new(),
             resolved: Mutex::new(HashMap::new()),
             resolving: Mutex::new(Vec::new()),
         }
@@ -91,6 +94,12 @@ impl Scope {
             .get_mut()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clear();
+        self
+    }
+
+    /// Defines `name` as a template object (such as [`crate::HostVars`]), above every layer.
+    pub fn set_object(&mut self, name: &str, object: Jinja) -> &mut Self {
+        self.objects.insert(name.to_string(), object);
         self
     }
 
@@ -115,11 +124,15 @@ impl Scope {
                 }
             }
         }
+        seen.extend(self.objects.keys().cloned());
         seen.into_iter().collect()
     }
 
     /// The templated value of `name`, resolving references on the way.
     fn resolve(self: &Arc<Self>, name: &str) -> Option<Jinja> {
+        if let Some(object) = self.objects.get(name) {
+            return Some(object.clone());
+        }
         if let Some(done) = lock(&self.resolved).get(name) {
             return Some(done.clone());
         }
@@ -186,4 +199,124 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every precedence level, lowest first.
+    const LEVELS: [VarSource; 14] = [
+        VarSource::RoleDefaults,
+        VarSource::Inventory,
+        VarSource::Facts,
+        VarSource::PlayVars,
+        VarSource::PlayVarsFiles,
+        VarSource::RoleVars,
+        VarSource::BlockVars,
+        VarSource::TaskVars,
+        VarSource::IncludeVars,
+        VarSource::SetFact,
+        VarSource::RoleParams,
+        VarSource::ExtraVars,
+        VarSource::Magic,
+        VarSource::Loop,
+    ];
+
+    fn layer(pairs: &[(&str, Value)]) -> Arc<Map> {
+        Arc::new(
+            pairs
+                .iter()
+                .map(|(k, v)| (Value::from(*k), v.clone()))
+                .collect(),
+        )
+    }
+
+    fn value_of(scope: &Arc<Scope>, templar: &Templar, name: &str) -> Value {
+        templar
+            .template_str(&format!("{{{{ {name} }}}}"), scope)
+            .expect("templates")
+    }
+
+    #[test]
+    fn each_level_overrides_the_one_below() {
+        let templar = Templar::new();
+        for pair in LEVELS.windows(2) {
+            let (low, high) = (pair[0], pair[1]);
+            let mut scope = Scope::new(&templar);
+            // Pushed high first, so the order of pushing cannot be what decides.
+            scope.push(high, layer(&[("x", Value::from(format!("{high:?}")))]));
+            scope.push(low, layer(&[("x", Value::from(format!("{low:?}")))]));
+            let scope = scope.into_shared();
+            assert_eq!(
+                value_of(&scope, &templar, "x"),
+                Value::from(format!("{high:?}")),
+                "{low:?} < {high:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn later_layers_of_one_level_win() {
+        let templar = Templar::new();
+        let mut scope = Scope::new(&templar);
+        scope.push(
+            VarSource::RoleDefaults,
+            layer(&[("x", Value::from("first role"))]),
+        );
+        scope.push(
+            VarSource::RoleDefaults,
+            layer(&[("x", Value::from("second role"))]),
+        );
+        assert_eq!(
+            value_of(&scope.into_shared(), &templar, "x"),
+            Value::from("second role")
+        );
+    }
+
+    #[test]
+    fn values_refer_across_levels_and_are_templated_when_read() {
+        let templar = Templar::new();
+        let mut scope = Scope::new(&templar);
+        scope.push(
+            VarSource::RoleDefaults,
+            layer(&[("url", Value::from("http://{{ host }}:{{ port }}"))]),
+        );
+        scope.push(VarSource::Inventory, layer(&[("port", Value::from(8080))]));
+        scope.push(
+            VarSource::ExtraVars,
+            layer(&[("host", Value::from("example.org"))]),
+        );
+        let scope = scope.into_shared();
+        assert_eq!(
+            value_of(&scope, &templar, "url"),
+            Value::from("http://example.org:8080")
+        );
+    }
+
+    #[test]
+    fn reference_loops_name_the_chain() {
+        let templar = Templar::new();
+        let mut scope = Scope::new(&templar);
+        scope.push(
+            VarSource::PlayVars,
+            layer(&[("a", Value::from("{{ b }}")), ("b", Value::from("{{ a }}"))]),
+        );
+        let err = templar
+            .template_str("{{ a }}", &scope.into_shared())
+            .expect_err("loops");
+        assert!(err.message.contains("a -> b -> a"), "{}", err.message);
+    }
+
+    #[test]
+    fn unsafe_values_are_never_templated() {
+        let templar = Templar::new();
+        let mut scope = Scope::new(&templar);
+        let raw = Value::new(ValueKind::Unsafe("{{ not_a_var }}".into()));
+        scope.push(VarSource::PlayVars, layer(&[("raw", raw)]));
+        assert_eq!(
+            value_of(&scope.into_shared(), &templar, "raw"),
+            Value::from("{{ not_a_var }}")
+        );
+    }
 }

@@ -20,7 +20,6 @@ mod yaml;
 
 /// Registers every filter oxible provides beside minijinja's built-ins.
 pub(crate) fn register(env: &mut Environment<'static>) {
-    env.add_filter("d", minijinja::filters::default);
     text::register(env);
     collections::register(env);
 }

@@ -127,7 +127,11 @@ fn format_tm(tm: &Tm, format: &str) -> String {
                 _ => format!("{n:0width$}"),
             }
         };
-        let hour12 = if tm.hour.is_multiple_of(12) { 12 } else { tm.hour % 12 };
+        let hour12 = if tm.hour.is_multiple_of(12) {
+            12
+        } else {
+            tm.hour % 12
+        };
         let text = match d {
             'a' => DAYS[tm.weekday as usize][..3].to_string(),
             'A' => DAYS[tm.weekday as usize].to_string(),
