@@ -11,6 +11,7 @@ import yaml
 from ansible.parsing.dataloader import DataLoader
 from ansible.parsing.yaml.loader import AnsibleLoader
 from ansible.template import Templar, trust_as_template
+from oracle_values import describe
 
 
 def trust(v):
@@ -18,22 +19,6 @@ def trust(v):
     if isinstance(v, list): return [trust(x) for x in v]
     if isinstance(v, dict): return {k: trust(x) for k, x in v.items()}
     return v
-
-
-def describe(v):
-    if v is None: return ["NoneType", None]
-    if isinstance(v, bool): return ["bool", v]
-    if isinstance(v, int): return ["int", int(v)]
-    if isinstance(v, float):
-        if math.isnan(v): return ["float", "nan"]
-        if math.isinf(v): return ["float", "inf" if v > 0 else "-inf"]
-        return ["float", float(v)]
-    if isinstance(v, str): return ["str", str(v)]
-    if isinstance(v, (list, tuple)): return ["list", [describe(x) for x in v]]
-    if isinstance(v, dict): return ["dict", [[describe(k), describe(x)] for k, x in v.items()]]
-    if isinstance(v, datetime.datetime): return ["datetime", str(v)]
-    if isinstance(v, datetime.date): return ["date", str(v)]
-    return ["unexpected", type(v).__name__]
 
 
 def main():

@@ -6,6 +6,9 @@
 //! user configuration, so differences come from the tools and nothing else.
 
 use std::path::{Path, PathBuf};
+
+use oxible_yaml::{Value, ValueKind};
+use serde_json::{Value as Json, json};
 use std::process::Command;
 use std::sync::OnceLock;
 
@@ -114,4 +117,28 @@ pub fn oxible(subcommand: &str, dir: &Path, args: &[&str]) -> Outcome {
 /// The oracle venv's Python (with PyYAML, as ansible-core ships it).
 pub fn oracle_python() -> PathBuf {
     oracle_bin_dir().join("python")
+}
+
+/// The typed view of a value that differential tests compare: `[python type, value]`, containers
+/// described recursively (the Python side is `describe` in `tests/oracle_values.py`).
+pub fn describe(value: &Value) -> Json {
+    match &value.kind {
+        ValueKind::Null => json!(["NoneType", null]),
+        ValueKind::Bool(b) => json!(["bool", b]),
+        ValueKind::Int(i) => json!(["int", i]),
+        ValueKind::Float(f) if f.is_nan() => json!(["float", "nan"]),
+        ValueKind::Float(f) if f.is_infinite() => {
+            json!(["float", if *f > 0.0 { "inf" } else { "-inf" }])
+        }
+        ValueKind::Float(f) => json!(["float", f]),
+        ValueKind::Str(s) | ValueKind::Unsafe(s) | ValueKind::Vault(s) => json!(["str", &**s]),
+        ValueKind::Timestamp(t) => json!([if t.has_time { "datetime" } else { "date" }, t.text]),
+        ValueKind::Seq(items) => json!(["list", items.iter().map(describe).collect::<Vec<_>>()]),
+        ValueKind::Map(map) => json!([
+            "dict",
+            map.iter()
+                .map(|(k, v)| json!([describe(k), describe(v)]))
+                .collect::<Vec<_>>()
+        ]),
+    }
 }

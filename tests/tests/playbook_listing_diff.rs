@@ -183,6 +183,7 @@ fixtures!(
     meta_flush,
     role_relative_path,
     templated_names,
+    templated_filters,
     multi_plays_mixed,
 );
 

@@ -10,32 +10,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use oxible_template::{Scope, Templar, VarSource};
-use oxible_tests::{fixtures_dir, oracle_python, run, workspace_root};
-use oxible_yaml::{Map, Value, ValueKind, load_file};
+use oxible_tests::{describe, fixtures_dir, oracle_python, run, workspace_root};
+use oxible_yaml::{Map, Value, load_file};
 use serde_json::{Value as Json, json};
-
-/// The typed view both sides print (see `describe` in the Python oracle).
-fn describe(value: &Value) -> Json {
-    match &value.kind {
-        ValueKind::Null => json!(["NoneType", null]),
-        ValueKind::Bool(b) => json!(["bool", b]),
-        ValueKind::Int(i) => json!(["int", i]),
-        ValueKind::Float(f) if f.is_nan() => json!(["float", "nan"]),
-        ValueKind::Float(f) if f.is_infinite() => {
-            json!(["float", if *f > 0.0 { "inf" } else { "-inf" }])
-        }
-        ValueKind::Float(f) => json!(["float", f]),
-        ValueKind::Str(s) | ValueKind::Unsafe(s) | ValueKind::Vault(s) => json!(["str", &**s]),
-        ValueKind::Timestamp(t) => json!([if t.has_time { "datetime" } else { "date" }, t.text]),
-        ValueKind::Seq(items) => json!(["list", items.iter().map(describe).collect::<Vec<_>>()]),
-        ValueKind::Map(map) => json!([
-            "dict",
-            map.iter()
-                .map(|(k, v)| json!([describe(k), describe(v)]))
-                .collect::<Vec<_>>()
-        ]),
-    }
-}
 
 /// One case evaluated by oxible: `{"ok": …, "value"|"error": …}`.
 fn evaluate(templar: &Templar, shared: &Map, case: &Value) -> (String, Json) {

@@ -4,9 +4,9 @@
 //! form of YAML 1.1, nulls, timestamps, look-alike strings; plain, quoted and tagged) is loaded
 //! by both; the Python type and value of every item must be identical.
 
-use oxible_tests::{oracle_python, run};
-use oxible_yaml::{Source, Value, ValueKind, load_source};
-use serde_json::{Value as Json, json};
+use oxible_tests::{describe, oracle_python, run, workspace_root};
+use oxible_yaml::{Source, load_source};
+use serde_json::Value as Json;
 
 /// Words whose case variants exercise the boolean and null resolvers.
 const WORDS: &[&str] = &[
@@ -167,50 +167,6 @@ fn corpus() -> Vec<String> {
     items
 }
 
-/// The Python-level view of a value: type name and a JSON value both sides print alike.
-fn describe(value: &Value) -> Json {
-    match &value.kind {
-        ValueKind::Null => json!(["NoneType", null]),
-        ValueKind::Bool(b) => json!(["bool", b]),
-        ValueKind::Int(i) => json!(["int", i]),
-        ValueKind::Float(f) if f.is_nan() => json!(["float", "nan"]),
-        ValueKind::Float(f) if f.is_infinite() => {
-            json!(["float", if *f > 0.0 { "inf" } else { "-inf" }])
-        }
-        ValueKind::Float(f) => json!(["float", f]),
-        ValueKind::Str(s) | ValueKind::Unsafe(s) => json!(["str", &**s]),
-        ValueKind::Timestamp(t) => json!([if t.has_time { "datetime" } else { "date" }, t.text]),
-        ValueKind::Seq(items) => json!(["list", items.iter().map(describe).collect::<Vec<_>>()]),
-        ValueKind::Map(map) => json!([
-            "dict",
-            map.iter()
-                .map(|(k, v)| json!([describe(k), describe(v)]))
-                .collect::<Vec<_>>()
-        ]),
-        ValueKind::Vault(_) => json!(["unexpected", "vault"]),
-    }
-}
-
-const PYTHON: &str = r#"
-import datetime, json, math, sys, yaml
-from ansible.parsing.yaml.loader import AnsibleLoader
-def describe(v):
-    if v is None: return ["NoneType", None]
-    if isinstance(v, bool): return ["bool", v]
-    if isinstance(v, int): return ["int", int(v)]
-    if isinstance(v, float):
-        if math.isnan(v): return ["float", "nan"]
-        if math.isinf(v): return ["float", "inf" if v > 0 else "-inf"]
-        return ["float", float(v)]
-    if isinstance(v, datetime.datetime): return ["datetime", str(v)]
-    if isinstance(v, datetime.date): return ["date", str(v)]
-    if isinstance(v, str): return ["str", str(v)]
-    if isinstance(v, list): return ["list", [describe(x) for x in v]]
-    if isinstance(v, dict): return ["dict", [[describe(k), describe(x)] for k, x in v.items()]]
-    return ["unexpected", repr(v)]
-print(json.dumps(describe(yaml.load(open(sys.argv[1]).read(), Loader=AnsibleLoader))))
-"#;
-
 fn python_view(text: &str) -> Json {
     let dir = std::env::temp_dir().join(format!("oxible-yaml-diff-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -220,7 +176,8 @@ fn python_view(text: &str) -> Json {
     ));
     std::fs::write(&path, text).expect("write corpus");
     let mut cmd = std::process::Command::new(oracle_python());
-    cmd.arg("-c").arg(PYTHON).arg(&path);
+    cmd.arg(workspace_root().join("tests/yaml_oracle.py"))
+        .arg(&path);
     let out = run(cmd);
     assert_eq!(out.code, 0, "PyYAML failed: {}", out.stderr);
     serde_json::from_str(&out.stdout).expect("python printed JSON")

@@ -10,6 +10,7 @@ mod extra_vars;
 mod inventory_cmd;
 mod listing;
 mod playbook_cmd;
+mod static_templar;
 
 use std::process::ExitCode;
 

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use oxible_playbook::{FsLoader, LoadOptions, Playbook, SimpleTemplar, TagFilter};
+use oxible_playbook::{FsLoader, LoadOptions, Playbook, TagFilter};
 
 use crate::config::Config;
 use crate::exit::{Failure, FailureClass};
@@ -57,7 +57,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let options = LoadOptions {
         roles_path: config.roles_path.clone(),
         extra_vars,
-        templar: Arc::new(SimpleTemplar),
+        templar: Arc::new(crate::static_templar::LoadTimeTemplar::default()),
     };
     let sources = if args.inventory.is_empty() {
         config.inventory.clone()
