@@ -6,7 +6,6 @@
 //!   are built on it (content through stdin, written to a temp file and renamed), so a transport
 //!   only overrides them when it can do better.
 //! - [`Local`]: the controller itself (`-c local`, `ansible_connection=local`).
-//! - [`shell::quote`]: the one place shell words are quoted.
 //!
 //! ```
 //! use oxible_connection::{Connection, ExecRequest, Local};
@@ -21,7 +20,6 @@
 
 mod local;
 mod request;
-pub mod shell;
 
 use std::future::Future;
 use std::path::Path;
@@ -72,7 +70,7 @@ pub trait Connection: Send + Sync + std::fmt::Debug {
         become_: Option<Become>,
     ) -> BoxFuture<'a, Result<(), ConnectionError>> {
         Box::pin(async move {
-            let target = shell::quote(&dest.to_string_lossy());
+            let target = oxible_shell::quote(&dest.to_string_lossy());
             let script = format!(
                 "umask 022; tmp=$(mktemp \"$(dirname {target})/.oxible_tmp.XXXXXX\") && cat > \"$tmp\" && mv -f \"$tmp\" {target} || {{ rc=$?; rm -f \"$tmp\"; exit $rc; }}"
             );
@@ -97,8 +95,10 @@ pub trait Connection: Send + Sync + std::fmt::Debug {
         become_: Option<Become>,
     ) -> BoxFuture<'a, Result<Vec<u8>, ConnectionError>> {
         Box::pin(async move {
-            let mut request =
-                ExecRequest::shell(&format!("cat {}", shell::quote(&src.to_string_lossy())));
+            let mut request = ExecRequest::shell(&format!(
+                "cat {}",
+                oxible_shell::quote(&src.to_string_lossy())
+            ));
             request.become_ = become_;
             let out = self.exec(request).await?;
             if out.rc == 0 {

@@ -1,6 +1,6 @@
 //! What to run on a target, and what came back.
 
-use crate::shell;
+use oxible_shell as shell;
 
 /// How privileges are escalated, as Ansible's `become_method`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

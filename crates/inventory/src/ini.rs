@@ -11,7 +11,7 @@
 //! web
 //! ```
 //! Values are typed with Python literal rules ([`crate::pyliteral`]); host lines are split with
-//! POSIX shell quoting ([`crate::shlex`]). `[g:vars]` and `[g:children]` may name groups
+//! POSIX shell quoting ([`oxible_shell::split`]). `[g:vars]` and `[g:children]` may name groups
 //! declared further down; a group that is never declared is an error at the line naming it.
 
 use std::sync::{Arc, LazyLock};
@@ -23,7 +23,6 @@ use regex::Regex;
 use crate::address::{expand_hostname_range, parse_address};
 use crate::data::{Graph, GraphError};
 use crate::pyliteral::ini_value;
-use crate::shlex;
 
 static SECTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:#.*)?$")
@@ -271,9 +270,10 @@ impl Parser<'_> {
 
     /// `host[:port] [key=value …]` lines of a `[group]` section.
     fn host_line(&mut self, line: &str, indent: usize, group: &str) -> Result<(), Diagnostic> {
-        let tokens = shlex::split(line).map_err(|e| {
+        let tokens = oxible_shell::split(line, true).map_err(|e| {
             let at = match e {
-                shlex::SplitError::NoClosingQuote(i) | shlex::SplitError::NoEscapedChar(i) => i,
+                oxible_shell::SplitError::NoClosingQuote(i)
+                | oxible_shell::SplitError::NoEscapedChar(i) => i,
             };
             self.error(
                 indent + at,

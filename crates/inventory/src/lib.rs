@@ -32,7 +32,6 @@ mod ini;
 mod inventory;
 mod pattern;
 mod pyliteral;
-mod shlex;
 mod vars_dirs;
 mod yaml_source;
 

@@ -1,9 +1,10 @@
-//! Python's `shlex.split(line, comments=True)` (POSIX mode), which Ansible's INI plugin uses to
-//! cut a host line into `host key=value …` tokens.
+//! Python's `shlex.split(line, comments=…)` (POSIX mode): how Ansible's INI plugin cuts a host
+//! line into `host key=value …` tokens (with comments) and how the `command` module turns its
+//! free-form string into argv (without).
 //!
 //! Rules mirrored: whitespace separates tokens; `'…'` keeps everything literally; inside `"…"`
-//! a backslash escapes only `"` and `\`; outside quotes a backslash escapes any character; `#`
-//! starts a comment wherever it appears outside quotes, even inside a word.
+//! a backslash escapes only `"` and `\`; outside quotes a backslash escapes any character; with
+//! comments on, `#` starts a comment wherever it appears outside quotes, even inside a word.
 
 /// One token and the 0-based character offset where it starts in the line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,8 +26,8 @@ pub enum SplitError {
     NoEscapedChar(usize),
 }
 
-/// Splits `line` as `shlex.split(line, comments=True)` does.
-pub fn split(line: &str) -> Result<Vec<Token>, SplitError> {
+/// Splits `line` as `shlex.split(line, comments=comments)` does.
+pub fn split(line: &str, comments: bool) -> Result<Vec<Token>, SplitError> {
     let mut tokens = Vec::new();
     let mut current: Option<Token> = None;
     let mut chars = line.chars().enumerate().peekable();
@@ -35,7 +36,7 @@ pub fn split(line: &str) -> Result<Vec<Token>, SplitError> {
             ' ' | '\t' | '\r' | '\n' => {
                 tokens.extend(current.take());
             }
-            '#' => break,
+            '#' if comments => break,
             '\'' | '"' => {
                 let token = current.get_or_insert(Token {
                     text: String::new(),
@@ -85,7 +86,11 @@ mod tests {
     use super::*;
 
     fn texts(line: &str) -> Vec<String> {
-        split(line).unwrap().into_iter().map(|t| t.text).collect()
+        split(line, true)
+            .unwrap()
+            .into_iter()
+            .map(|t| t.text)
+            .collect()
     }
 
     #[test]
@@ -99,8 +104,14 @@ mod tests {
         assert_eq!(texts(r#"h x="q\"q\n""#), ["h", r#"x=q"q\n"#]);
         assert_eq!(texts(r#"h x="'q'""#), ["h", "x='q'"]);
         assert_eq!(texts(r#"h x="""#), ["h", "x="]);
-        assert_eq!(split("h  a=1").unwrap()[1].start, 3);
-        assert_eq!(split("h x='a"), Err(SplitError::NoClosingQuote(4)));
-        assert_eq!(split("h x\\"), Err(SplitError::NoEscapedChar(3)));
+        assert_eq!(split("h  a=1", true).unwrap()[1].start, 3);
+        assert_eq!(split("h x='a", true), Err(SplitError::NoClosingQuote(4)));
+        assert_eq!(split("h x\\", true), Err(SplitError::NoEscapedChar(3)));
+        let argv: Vec<String> = split("echo a#b 'c d'", false)
+            .unwrap()
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
+        assert_eq!(argv, ["echo", "a#b", "c d"]);
     }
 }

@@ -1,4 +1,4 @@
-//! POSIX shell quoting: the one place a word is made safe to paste into a command line.
+//! POSIX shell quoting: making a word safe to paste into a command line.
 
 /// `word` as a single POSIX shell word: unchanged when it only holds safe characters, else
 /// wrapped in single quotes with embedded single quotes written as `'"'"'` (Python's
