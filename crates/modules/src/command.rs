@@ -1,0 +1,350 @@
+//! `command` and `shell`: run a program on the target.
+//!
+//! `command` splits its free-form string (or `cmd`) with Python's `shlex` and runs the words
+//! without a shell, so `*`, `|` and `$X` are literal; `argv` gives the words directly. `shell`
+//! hands the string to `/bin/sh` (or `executable`). Both honour `creates`/`removes` (skip when
+//! the path exists / does not), `chdir` and `stdin`, and return Ansible's keys: `cmd`, `rc`,
+//! `stdout`, `stderr`, `stdout_lines`, `stderr_lines`, `start`, `end`, `delta`, `msg`.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use oxible_connection::BoxFuture;
+use oxible_yaml::Value;
+
+use crate::{ArgSpec, ArgType, Args, Module, ModuleError, Outcome, Target};
+
+const SPEC: &[ArgSpec] = &[
+    ArgSpec::new("_raw_params", ArgType::Str),
+    ArgSpec::new("cmd", ArgType::Str),
+    ArgSpec::new("argv", ArgType::List),
+    ArgSpec::new("chdir", ArgType::Path),
+    ArgSpec::new("creates", ArgType::Path),
+    ArgSpec::new("removes", ArgType::Path),
+    ArgSpec::new("stdin", ArgType::Str),
+    ArgSpec::new("stdin_add_newline", ArgType::Bool),
+    ArgSpec::new("strip_empty_ends", ArgType::Bool),
+    ArgSpec::new("executable", ArgType::Path),
+    ArgSpec::new("expand_argument_vars", ArgType::Bool),
+];
+
+/// The `command` module: no shell.
+pub struct Command;
+
+/// The `shell` module: through `/bin/sh`.
+pub struct Shell;
+
+impl Module for Command {
+    fn name(&self) -> &'static str {
+        "command"
+    }
+
+    fn spec(&self) -> &'static [ArgSpec] {
+        SPEC
+    }
+
+    fn run<'a>(
+        &'a self,
+        target: &'a Target<'a>,
+        args: Args,
+    ) -> BoxFuture<'a, Result<Outcome, ModuleError>> {
+        Box::pin(run(target, args, false))
+    }
+}
+
+impl Module for Shell {
+    fn name(&self) -> &'static str {
+        "shell"
+    }
+
+    fn spec(&self) -> &'static [ArgSpec] {
+        SPEC
+    }
+
+    fn run<'a>(
+        &'a self,
+        target: &'a Target<'a>,
+        args: Args,
+    ) -> BoxFuture<'a, Result<Outcome, ModuleError>> {
+        Box::pin(run(target, args, true))
+    }
+}
+
+/// What to run: the script for `/bin/sh -c` and the `cmd` value Ansible reports.
+fn command_line(args: &Args, through_shell: bool) -> Result<(String, Value), ModuleError> {
+    args.exclusive(&["_raw_params", "cmd", "argv"])?;
+    let text = args.str("_raw_params").or_else(|| args.str("cmd"));
+    if through_shell {
+        let text = text.ok_or_else(|| ModuleError::Args("no command given".into()))?;
+        let script = match args.str("executable") {
+            Some(shell) => oxible_shell::join(&[shell, "-c", text]),
+            None => text.to_string(),
+        };
+        return Ok((script, Value::from(text)));
+    }
+    let argv: Vec<String> = match text {
+        Some(text) => oxible_shell::split(text, false)
+            .map_err(|e| ModuleError::Args(format!("cannot split the command line: {e}")))?
+            .into_iter()
+            .map(|t| t.text)
+            .collect(),
+        None => args.strings("argv"),
+    };
+    if argv.is_empty() {
+        return Err(ModuleError::Args("no command given".into()));
+    }
+    let cmd = Value::seq(argv.iter().map(|w| Value::from(w.as_str())).collect());
+    Ok((oxible_shell::join(&argv), cmd))
+}
+
+async fn run(target: &Target<'_>, args: Args, through_shell: bool) -> Result<Outcome, ModuleError> {
+    let (script, cmd) = command_line(&args, through_shell)?;
+    let chdir = args.str("chdir");
+    if let Some(skip) = creates_or_removes(target, &args, chdir).await? {
+        let (path, reason) = skip;
+        let stdout = format!("skipped, since {path} {reason}");
+        let mut outcome = Outcome::changed(false);
+        outcome.msg = Some(format!("Did not run command since '{path}' {reason}"));
+        outcome
+            .set("cmd", cmd)
+            .set("rc", Value::from(0))
+            .set("stdout", stdout.as_str())
+            .set("stderr", "");
+        outcome
+            .set("stdout_lines", lines(&stdout))
+            .set("stderr_lines", lines(""));
+        return Ok(outcome);
+    }
+    if target.check_mode {
+        let mut outcome = Outcome::changed(false);
+        outcome.msg = Some("Command would have run if not in check mode".into());
+        outcome.set("skipped", true);
+        return Ok(outcome);
+    }
+    let stdin = args.str("stdin").map(|s| {
+        let mut data = s.as_bytes().to_vec();
+        if args.bool("stdin_add_newline", true) {
+            data.push(b'\n');
+        }
+        data
+    });
+    let started = SystemTime::now();
+    let out = target.run(&script, chdir, stdin).await?;
+    let ended = SystemTime::now();
+    let strip = args.bool("strip_empty_ends", true);
+    let (stdout, stderr) = (
+        trim_end(out.stdout_text(), strip),
+        trim_end(out.stderr_text(), strip),
+    );
+    let mut outcome = Outcome::changed(true);
+    outcome
+        .set("cmd", cmd)
+        .set("stdout", stdout.as_str())
+        .set("stderr", stderr.as_str())
+        .set("rc", Value::from(i64::from(out.rc)));
+    outcome
+        .set("start", timestamp(started))
+        .set("end", timestamp(ended));
+    outcome.set(
+        "delta",
+        delta(ended.duration_since(started).unwrap_or_default()),
+    );
+    outcome
+        .set("stdout_lines", lines(&stdout))
+        .set("stderr_lines", lines(&stderr));
+    outcome.failed = out.rc != 0;
+    outcome.msg = Some(
+        if outcome.failed {
+            "non-zero return code"
+        } else {
+            ""
+        }
+        .to_string(),
+    );
+    Ok(outcome)
+}
+
+/// `Some((path, "exists"|"does not exist"))` when `creates`/`removes` say to skip.
+async fn creates_or_removes(
+    target: &Target<'_>,
+    args: &Args,
+    chdir: Option<&str>,
+) -> Result<Option<(String, &'static str)>, ModuleError> {
+    for (name, skip_when_exists, reason) in [
+        ("creates", true, "exists"),
+        ("removes", false, "does not exist"),
+    ] {
+        let Some(path) = args.str(name) else { continue };
+        let script = format!(
+            "for p in {}; do test -e \"$p\" && exit 0; done; exit 1",
+            glob_word(path)
+        );
+        let exists = target.run(&script, chdir, None).await?.rc == 0;
+        if exists == skip_when_exists {
+            return Ok(Some((path.to_string(), reason)));
+        }
+    }
+    Ok(None)
+}
+
+/// A path as a shell word that still expands globs (`creates: /opt/app-*`), as Ansible's glob.
+fn glob_word(path: &str) -> String {
+    path.split('*')
+        .map(oxible_shell::quote)
+        .collect::<Vec<_>>()
+        .join("*")
+}
+
+/// Drops trailing newlines as Ansible's `strip_empty_ends` does.
+fn trim_end(text: String, strip: bool) -> String {
+    if strip {
+        text.trim_end_matches(['\r', '\n']).to_string()
+    } else {
+        text
+    }
+}
+
+fn lines(text: &str) -> Value {
+    Value::seq(text.lines().map(Value::from).collect())
+}
+
+/// `2026-11-26 07:10:00.123456`, as Python's `str(datetime.now())` on a UTC machine.
+fn timestamp(at: SystemTime) -> String {
+    let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (year, month, day) = civil_from_days(i64::try_from(days).unwrap_or_default());
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}.{:06}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        since.subsec_micros()
+    )
+}
+
+/// `0:00:00.003456`, as Python's `str(timedelta)`.
+fn delta(d: Duration) -> String {
+    let secs = d.as_secs();
+    format!(
+        "{}:{:02}:{:02}.{:06}",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+        d.subsec_micros()
+    )
+}
+
+/// Year, month, day of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let month = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxible_connection::Local;
+    use oxible_yaml::Map;
+
+    fn args(pairs: &[(&str, &str)]) -> Args {
+        let raw: Map = pairs
+            .iter()
+            .map(|(k, v)| (Value::from(*k), Value::from(*v)))
+            .collect();
+        Args::validate("command", SPEC, &raw).expect("valid")
+    }
+
+    fn target(check_mode: bool) -> Target<'static> {
+        Target {
+            conn: &Local,
+            check_mode,
+            diff: false,
+            become_: None,
+            env: Vec::new(),
+        }
+    }
+
+    fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(f)
+    }
+
+    #[test]
+    fn command_does_not_use_a_shell_and_shell_does() {
+        let out = block_on(run(
+            &target(false),
+            args(&[("_raw_params", "echo $HOME '|' x")]),
+            false,
+        ))
+        .expect("runs");
+        assert_eq!(
+            out.values.get(&Value::from("stdout")),
+            Some(&Value::from("$HOME | x"))
+        );
+        let out = block_on(run(
+            &target(false),
+            args(&[("_raw_params", "echo a | tr a b")]),
+            true,
+        ))
+        .expect("runs");
+        assert_eq!(
+            out.values.get(&Value::from("stdout")),
+            Some(&Value::from("b"))
+        );
+        assert!(out.changed && !out.failed);
+    }
+
+    #[test]
+    fn creates_skips_and_failures_fail() {
+        let out = block_on(run(
+            &target(false),
+            args(&[("_raw_params", "false"), ("creates", "/")]),
+            false,
+        ))
+        .expect("runs");
+        assert!(!out.changed && !out.failed);
+        let out = block_on(run(
+            &target(false),
+            args(&[("_raw_params", "sh -c 'exit 3'")]),
+            false,
+        ))
+        .expect("runs");
+        assert!(out.failed);
+        assert_eq!(out.values.get(&Value::from("rc")), Some(&Value::from(3)));
+    }
+
+    #[test]
+    fn check_mode_runs_nothing() {
+        let marker = std::env::temp_dir().join(format!("oxible-check-{}", std::process::id()));
+        let cmd = format!("touch {}", marker.display());
+        let out = block_on(run(
+            &target(true),
+            args(&[("_raw_params", cmd.as_str())]),
+            false,
+        ))
+        .expect("runs");
+        assert!(!marker.exists() && !out.changed);
+    }
+
+    #[test]
+    fn timestamps_print_like_python() {
+        assert_eq!(
+            timestamp(UNIX_EPOCH + Duration::from_micros(1_764_141_000_123_456)),
+            "2025-11-26 07:10:00.123456"
+        );
+        assert_eq!(
+            delta(Duration::from_micros(3_723_000_042)),
+            "1:02:03.000042"
+        );
+    }
+}

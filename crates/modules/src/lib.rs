@@ -1,0 +1,55 @@
+//! Modules: Rust on the controller that inspects and changes a target through shell commands.
+//!
+//! Brief overview:
+//! - [`Module`]: one Ansible module (`command`, `file`, `copy` …): its argument spec and an
+//!   async `run` that reads the target's state, decides, and changes it unless in check mode.
+//! - [`ArgSpec`] / [`Args`]: declared parameters, validated before a module runs (unknown,
+//!   missing, mistyped and mutually exclusive parameters are errors that list what is valid).
+//! - [`Target`]: the connection plus the task's settings (check mode, diff, become, environment).
+//! - [`Outcome`]: what a module did, turned into the result dict Ansible's module returns.
+//! - [`find`]: the module for a task's action name (short, `ansible.builtin.*`, known FQCNs).
+//!
+//! **Architecture Invariant:** no Python and no files copied to targets: every module is shell
+//! commands over the host's one connection, as few round trips as possible. Modules know
+//! nothing of plays, strategies or templating (the executor templates arguments first).
+#![deny(missing_docs)]
+
+mod args;
+mod command;
+mod outcome;
+mod ping;
+mod registry;
+mod target;
+
+pub use args::{ArgSpec, ArgType, Args};
+pub use outcome::{Outcome, module_error_result};
+pub use registry::{find, names};
+pub use target::Target;
+
+use oxible_connection::{BoxFuture, ConnectionError};
+
+/// Why a module could not do its job.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModuleError {
+    /// The task's arguments do not fit the module (the message says what would).
+    #[error("{0}")]
+    Args(String),
+    /// The target could not be reached or used.
+    #[error(transparent)]
+    Connection(#[from] ConnectionError),
+}
+
+/// One Ansible module implemented in Rust.
+pub trait Module: Send + Sync {
+    /// The short name (`command`).
+    fn name(&self) -> &'static str;
+    /// The parameters the module accepts.
+    fn spec(&self) -> &'static [ArgSpec];
+    /// Runs the module on `target` with validated `args`.
+    fn run<'a>(
+        &'a self,
+        target: &'a Target<'a>,
+        args: Args,
+    ) -> BoxFuture<'a, Result<Outcome, ModuleError>>;
+}

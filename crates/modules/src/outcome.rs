@@ -1,0 +1,59 @@
+//! What a module did, and the result dict Ansible's module would have returned.
+
+use oxible_yaml::{Map, Value};
+
+/// A module's result: `changed`, `failed`, a message, and the module's own keys.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// Whether the target changed (or would have, in check mode).
+    pub changed: bool,
+    /// Whether the module failed.
+    pub failed: bool,
+    /// `msg`, when the module says something.
+    pub msg: Option<String>,
+    /// The module's other return values (`rc`, `stdout`, `stat` …), in Ansible's key order.
+    pub values: Map,
+}
+
+impl Outcome {
+    /// An outcome with `changed` set.
+    pub fn changed(changed: bool) -> Self {
+        Self {
+            changed,
+            ..Self::default()
+        }
+    }
+
+    /// A failure with `msg`.
+    pub fn failure(msg: impl Into<String>) -> Self {
+        Self {
+            failed: true,
+            msg: Some(msg.into()),
+            ..Self::default()
+        }
+    }
+
+    /// Sets a return value.
+    pub fn set(&mut self, key: &str, value: impl Into<Value>) -> &mut Self {
+        self.values.insert(Value::from(key), value.into());
+        self
+    }
+
+    /// The registered result: the module's values plus `changed`, `failed` and `msg`.
+    pub fn into_result(self) -> Map {
+        let mut result = self.values;
+        result.insert(Value::from("changed"), Value::from(self.changed));
+        if let Some(msg) = self.msg {
+            result.insert(Value::from("msg"), Value::from(msg));
+        }
+        if self.failed {
+            result.insert(Value::from("failed"), Value::from(true));
+        }
+        result
+    }
+}
+
+/// The result of a task whose module could not run (bad arguments, unknown module).
+pub fn module_error_result(msg: &str) -> Map {
+    Outcome::failure(msg).into_result()
+}

@@ -1,0 +1,37 @@
+//! The target a module works on: its connection plus the task's settings.
+
+use oxible_connection::{Become, Connection, ConnectionError, ExecOutput, ExecRequest};
+
+/// One host as a module sees it for one task.
+#[derive(Debug)]
+pub struct Target<'a> {
+    /// The host's connection.
+    pub conn: &'a dyn Connection,
+    /// `--check` / `check_mode: true`: report what would change, change nothing.
+    pub check_mode: bool,
+    /// `--diff` / `diff: true`: report differences of files.
+    pub diff: bool,
+    /// Privilege escalation for this task.
+    pub become_: Option<Become>,
+    /// The task's `environment:`.
+    pub env: Vec<(String, String)>,
+}
+
+impl Target<'_> {
+    /// Runs `script` with the task's escalation and environment, optionally in `cwd` with `stdin`.
+    pub async fn run(
+        &self,
+        script: &str,
+        cwd: Option<&str>,
+        stdin: Option<Vec<u8>>,
+    ) -> Result<ExecOutput, ConnectionError> {
+        let request = ExecRequest {
+            script: script.to_string(),
+            stdin,
+            env: self.env.clone(),
+            cwd: cwd.map(str::to_string),
+            become_: self.become_.clone(),
+        };
+        self.conn.exec(request).await
+    }
+}
