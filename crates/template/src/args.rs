@@ -1,23 +1,45 @@
-//! Python-style argument binding for filters: positional arguments and keyword arguments
-//! matched against a filter's parameter list, with the errors Python would raise as
-//! messages naming the filter and what it accepts.
+//! Python-style argument binding for filters and tests: positional and keyword arguments
+//! matched against a Python parameter list the way a `def` binds them (`TypeError`s for
+//! surplus, repeated, unknown or missing arguments), with messages naming the filter or test
+//! and what it accepts.
 
-use minijinja::value::{ArgType, Kwargs, Value, ValueOrKwargs};
-use minijinja::{Error, ErrorKind};
+use minijinja::value::{ArgType, Kwargs, Rest, Value, ValueOrKwargs};
+use minijinja::{Environment, Error};
 
-/// A filter's Python signature (after the piped-in value): its name and its parameters,
-/// written as Python writes them (`"pattern"`, `"ignorecase=False"`); a parameter without a
-/// default is required.
+use crate::python::{fail, int64, py_str, type_name};
+
+/// A filter's or test's Python signature (after the piped-in or tested value): its name and
+/// its parameters, written as Python writes them (`"pattern"`, `"ignorecase=False"`); a
+/// parameter without a default is required, a `"*args"` parameter takes the surplus
+/// positional arguments and makes the parameters after it keyword-only. Declared with
+/// [`sig!`].
 pub(crate) struct Signature {
-    /// The filter's name, for messages.
+    /// The filter's or test's name, for messages.
     pub name: &'static str,
     /// The parameters, in positional order.
     pub params: &'static [&'static str],
     /// Whether unknown keyword arguments are accepted (`**kwargs`).
     pub extra_kwargs: bool,
-    /// Whether extra positional arguments are accepted (`*args`).
-    pub varargs: bool,
 }
+
+/// Declares a static [`Signature`]: `sig!(ID, "name", ["a", "b=1"])`, with `**` after the
+/// parameters for `**kwargs`.
+macro_rules! sig {
+    ($id:ident, $name:literal, [$($p:literal),*]) => {
+        $crate::args::sig!(@ $id, $name, [$($p),*], false);
+    };
+    ($id:ident, $name:literal, [$($p:literal),*], **) => {
+        $crate::args::sig!(@ $id, $name, [$($p),*], true);
+    };
+    (@ $id:ident, $name:literal, [$($p:literal),*], $kwargs:expr) => {
+        static $id: $crate::args::Signature = $crate::args::Signature {
+            name: $name,
+            params: &[$($p),*],
+            extra_kwargs: $kwargs,
+        };
+    };
+}
+pub(crate) use sig;
 
 /// Arguments bound to a [`Signature`].
 pub(crate) struct Bound {
@@ -25,77 +47,80 @@ pub(crate) struct Bound {
     values: Vec<Option<Value>>,
     /// Keyword arguments that matched no parameter (only with `extra_kwargs`), in call order.
     pub extra: Vec<(String, Value)>,
-    /// Positional arguments beyond the parameters (only with `varargs`).
+    /// The positional arguments `*args` took.
     pub rest: Vec<Value>,
 }
 
 impl Signature {
+    /// A parameter's name without its default (`"count=None"` is `count`).
     fn param_name(param: &str) -> &str {
         param.split('=').next().unwrap_or(param)
     }
 
-    /// `name: message; expected (params)`, as an invalid-operation error.
-    pub fn error(&self, message: impl std::fmt::Display) -> Error {
-        Error::new(
-            ErrorKind::InvalidOperation,
-            format!(
-                "{}: {message}; expected ({}{}{})",
-                self.name,
-                self.params.join(", "),
-                if self.varargs { ", *args" } else { "" },
-                if self.extra_kwargs { ", **kwargs" } else { "" }
-            ),
-        )
+    /// How many parameters take positional arguments: those before `*args`.
+    fn positional(&self) -> usize {
+        self.params
+            .iter()
+            .position(|p| p.starts_with('*'))
+            .unwrap_or(self.params.len())
     }
 
-    /// Binds the arguments a filter was called with (kwargs, if any, come last).
+    /// `name: message; expected (params)`, as an invalid-operation error.
+    pub fn error(&self, message: impl std::fmt::Display) -> Error {
+        fail(format!(
+            "{}: {message}; expected ({}{})",
+            self.name,
+            self.params.join(", "),
+            if self.extra_kwargs { ", **kwargs" } else { "" }
+        ))
+    }
+
+    /// Binds the arguments of a call (keyword arguments, if any, come last as minijinja
+    /// passes them), as Python binds a call to a `def`: a keyword argument given as `None`
+    /// is given (as `None`).
     pub fn bind(&'static self, args: &[Value]) -> Result<Bound, Error> {
-        let mut values: Vec<Option<Value>> = vec![None; self.params.len()];
-        let mut extra = Vec::new();
         let (positional, kwargs) = match args.split_last() {
             Some((last, rest)) if last.is_kwargs() => (rest, Some(Kwargs::from_value(Some(last))?)),
             _ => (args, None),
         };
-        let rest = if self.varargs {
-            positional
-                .get(self.params.len()..)
-                .unwrap_or_default()
-                .to_vec()
-        } else {
-            Vec::new()
-        };
-        if positional.len() > self.params.len() && !self.varargs {
+        let takes = self.positional();
+        if positional.len() > takes && takes == self.params.len() {
             return Err(self.error(format!(
-                "takes at most {} arguments, {} given",
-                self.params.len(),
+                "takes at most {takes} arguments, {} given",
                 positional.len()
             )));
         }
-        for (slot, value) in values.iter_mut().zip(positional) {
+        let mut values: Vec<Option<Value>> = vec![None; self.params.len()];
+        for (slot, value) in values.iter_mut().zip(positional.iter().take(takes)) {
             *slot = Some(value.clone());
         }
-        if let Some(kwargs) = kwargs {
-            let names: Vec<String> = kwargs.args().map(str::to_string).collect();
-            for name in names {
-                let value: Value = kwargs.get(&name)?;
-                match self.params.iter().position(|p| Self::param_name(p) == name) {
+        let rest = positional.get(takes..).unwrap_or_default().to_vec();
+        let mut extra = Vec::new();
+        if let Some(kwargs) = &kwargs {
+            for name in kwargs.args() {
+                let value: Value = kwargs.get(name)?;
+                let param = self
+                    .params
+                    .iter()
+                    .position(|p| !p.starts_with('*') && Self::param_name(p) == name);
+                match param {
                     Some(i) if values[i].is_some() => {
                         return Err(
                             self.error(format!("got multiple values for argument '{name}'"))
                         );
                     }
                     Some(i) => values[i] = Some(value),
-                    None if self.extra_kwargs => extra.push((name, value)),
+                    None if self.extra_kwargs => extra.push((name.to_string(), value)),
                     None => {
                         return Err(self.error(format!("unexpected keyword argument '{name}'")));
                     }
                 }
             }
         }
-        for (param, value) in self.params.iter().zip(&values) {
-            if value.is_none() && !param.contains('=') {
-                return Err(self.error(format!("missing required argument '{param}'")));
-            }
+        if let Some((param, _)) = self.params.iter().zip(&values).find(|(param, value)| {
+            value.is_none() && !param.contains('=') && !param.starts_with('*')
+        }) {
+            return Err(self.error(format!("missing required argument '{param}'")));
         }
         Ok(Bound {
             sig: self,
@@ -131,10 +156,10 @@ impl Bound {
     pub fn int(&self, i: usize, default: i64) -> Result<i64, Error> {
         match self.get(i) {
             None => Ok(default),
-            Some(v) => py_int(v).ok_or_else(|| {
+            Some(v) => int64(v).ok_or_else(|| {
                 self.error(format!(
                     "'{}' must be an integer, not {}",
-                    Self::name(self.sig, i),
+                    self.param(i),
                     type_name(v)
                 ))
             }),
@@ -148,7 +173,7 @@ impl Bound {
             Some(v) => v.as_str().ok_or_else(|| {
                 self.error(format!(
                     "'{}' must be a string, not {}",
-                    Self::name(self.sig, i),
+                    self.param(i),
                     type_name(v)
                 ))
             }),
@@ -163,56 +188,64 @@ impl Bound {
         }
     }
 
-    fn name(sig: &Signature, i: usize) -> &'static str {
-        sig.params
+    /// Python's `str()` of the argument at `i`, `default` when not given.
+    pub fn text(&self, i: usize, default: &str) -> Result<String, Error> {
+        self.get(i)
+            .map_or_else(|| Ok(default.to_string()), py_str)
+            .map_err(|e| self.error(e))
+    }
+
+    /// The extra keyword argument `name` (see [`Signature::extra_kwargs`]), if given.
+    pub fn kwarg(&self, name: &str) -> Option<&Value> {
+        self.extra
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+    }
+
+    /// Fails unless every extra keyword argument is one of `known`.
+    pub fn only_kwargs(&self, known: &[&str]) -> Result<(), Error> {
+        match self
+            .extra
+            .iter()
+            .find(|(k, _)| !known.contains(&k.as_str()))
+        {
+            Some((k, _)) => Err(self.error(format!("unexpected keyword argument '{k}'"))),
+            None => Ok(()),
+        }
+    }
+
+    /// The name of parameter `i`, for messages.
+    fn param(&self, i: usize) -> &'static str {
+        self.sig
+            .params
             .get(i)
             .map_or("argument", |p| Signature::param_name(p))
     }
 }
 
-/// A Python `int` (or `bool`) as i64.
-pub(crate) fn py_int(v: &Value) -> Option<i64> {
-    match v.kind() {
-        minijinja::value::ValueKind::Bool => Some(i64::from(v.is_true())),
-        minijinja::value::ValueKind::Number if v.is_integer() => v.as_i64(),
-        _ => None,
-    }
-}
-
-/// The Python type name of a minijinja value, for messages.
-pub(crate) fn type_name(v: &Value) -> &'static str {
-    use minijinja::value::ValueKind as K;
-    match v.kind() {
-        K::Undefined => "Undefined",
-        K::None => "NoneType",
-        K::Bool => "bool",
-        K::Number if v.is_integer() => "int",
-        K::Number => "float",
-        K::String => "str",
-        K::Bytes => "bytes",
-        K::Seq | K::Iterable => "list",
-        K::Map => "dict",
-        _ => "object",
-    }
+/// minijinja's arguments of a call as one list, keyword arguments last.
+fn call_args(args: Rest<ValueOrKwargs>) -> Vec<Value> {
+    args.0.into_iter().map(ValueOrKwargs::into_value).collect()
 }
 
 /// A filter implemented over bound arguments: the piped-in value and the call's arguments.
 pub(crate) type FilterFn = fn(&Value, &Bound) -> Result<Value, Error>;
 
-/// Registers `f` under `sig.name`, binding its arguments to `sig` first.
-pub(crate) fn add(env: &mut minijinja::Environment<'static>, sig: &'static Signature, f: FilterFn) {
-    env.add_filter(
-        sig.name,
-        move |value: Value, args: minijinja::value::Rest<ValueOrKwargs>| {
-            let args: Vec<Value> = args.0.into_iter().map(ValueOrKwargs::into_value).collect();
-            let bound = sig.bind(&args)?;
-            f(&value, &bound)
-        },
-    );
+/// Registers the filter `f` under `sig.name`, binding its arguments to `sig` first.
+pub(crate) fn add_filter(env: &mut Environment<'static>, sig: &'static Signature, f: FilterFn) {
+    env.add_filter(sig.name, move |value: Value, args: Rest<ValueOrKwargs>| {
+        f(&value, &sig.bind(&call_args(args))?)
+    });
 }
 
-/// Python's `str(value)`, as filters that coerce their input print it.
-pub(crate) fn py_str(value: &Value) -> Result<String, Error> {
-    crate::convert::py_str(value)
-        .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))
+/// A test implemented over bound arguments: the tested value and the test's arguments.
+pub(crate) type TestFn = fn(&Value, &Bound) -> Result<bool, Error>;
+
+/// Registers the test `f` under `sig.name`, binding its arguments to `sig` first.
+pub(crate) fn add_test(env: &mut Environment<'static>, sig: &'static Signature, f: TestFn) {
+    env.add_test(sig.name, move |value: &Value, args: Rest<ValueOrKwargs>| {
+        f(value, &sig.bind(&call_args(args))?)
+    });
 }

@@ -29,12 +29,14 @@
 //! knowledge of tasks or hosts: callers build the [`Scope`].
 #![deny(missing_docs)]
 
+mod args;
 mod convert;
 mod error;
 mod filters;
 mod lookups;
 mod magic;
 mod methods;
+mod python;
 mod scope;
 mod templar;
 mod tests;

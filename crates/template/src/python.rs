@@ -1,5 +1,6 @@
-//! Python's data model for the collection filters: type names, iteration, `==`, `<` and
-//! attribute paths, as Jinja2's filters see values inside Ansible.
+//! Python's data model on minijinja values, as Jinja2's filters, tests and methods see
+//! them inside Ansible: type names, `int`/`float`/`str` views, iteration, `==`, `<`,
+//! `getitem` and dotted attribute paths, truth.
 
 use std::cmp::Ordering;
 
@@ -9,11 +10,6 @@ use minijinja::{Error, ErrorKind, State};
 /// An evaluation error with `message` (Python's exception text, or oxible's usage hint).
 pub(crate) fn fail(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidOperation, message.into())
-}
-
-/// A filter called with arguments it does not accept: names the filter and its usage.
-pub(crate) fn usage(filter: &str, problem: impl std::fmt::Display, usage: &str) -> Error {
-    fail(format!("{filter}: {problem}; usage: {usage}"))
 }
 
 /// Python's type name of a value (`int`, `str`, `list`, `dict`, `NoneType`, …).
@@ -30,6 +26,34 @@ pub(crate) fn type_name(value: &Jinja) -> &'static str {
         JinjaKind::Map => "dict",
         _ => "object",
     }
+}
+
+/// Python's `int` view of a value: an int or a bool (`True` is 1), else `None`.
+pub(crate) fn int(value: &Jinja) -> Option<i128> {
+    match value.kind() {
+        JinjaKind::Bool => Some(i128::from(value.is_true())),
+        JinjaKind::Number if value.is_integer() => i128::try_from(value.clone()).ok(),
+        _ => None,
+    }
+}
+
+/// [`int`] within `i64`, what filters' integer arguments take.
+pub(crate) fn int64(value: &Jinja) -> Option<i64> {
+    int(value).and_then(|i| i64::try_from(i).ok())
+}
+
+/// Python's `float(x)` of a number (ints, floats and bools); `None` for anything else.
+pub(crate) fn float(value: &Jinja) -> Option<f64> {
+    match value.kind() {
+        JinjaKind::Bool => Some(if value.is_true() { 1.0 } else { 0.0 }),
+        JinjaKind::Number => f64::try_from(value.clone()).ok(),
+        _ => None,
+    }
+}
+
+/// Python's `str(value)`, as filters that coerce their input print it.
+pub(crate) fn py_str(value: &Jinja) -> Result<String, Error> {
+    crate::convert::py_str(value).map_err(|e| fail(e.to_string()))
 }
 
 /// Whether the value is a list (Python's `list`/`tuple`).
@@ -67,12 +91,12 @@ enum Num {
     Float(f64),
 }
 
+/// The [`Num`] of a bool, int or float.
 fn number(value: &Jinja) -> Option<Num> {
-    match value.kind() {
-        JinjaKind::Bool => Some(Num::Int(i128::from(value.is_true()))),
-        JinjaKind::Number if value.is_integer() => i128::try_from(value.clone()).ok().map(Num::Int),
-        JinjaKind::Number => f64::try_from(value.clone()).ok().map(Num::Float),
-        _ => None,
+    match int(value) {
+        Some(i) => Some(Num::Int(i)),
+        None if value.kind() == JinjaKind::Number => float(value).map(Num::Float),
+        None => None,
     }
 }
 
@@ -225,60 +249,4 @@ pub(crate) fn test(
     all.push(value.clone());
     all.extend_from_slice(args);
     state.perform_test(name, &all)
-}
-
-/// A filter's parameters as Python binds them: positional `args` first, then keyword
-/// arguments by name; unknown keywords, repeated or surplus arguments are errors naming the
-/// filter and its `usage`.
-pub(crate) fn bind(
-    filter: &str,
-    usage_text: &str,
-    names: &[&str],
-    args: &[Jinja],
-    kwargs: &minijinja::value::Kwargs,
-) -> Result<Vec<Option<Jinja>>, Error> {
-    if args.len() > names.len() {
-        return Err(usage(
-            filter,
-            format!(
-                "takes at most {} arguments, got {}",
-                names.len(),
-                args.len()
-            ),
-            usage_text,
-        ));
-    }
-    let mut out: Vec<Option<Jinja>> = args.iter().cloned().map(Some).collect();
-    out.resize(names.len(), None);
-    for (i, name) in names.iter().enumerate() {
-        if let Some(value) = kwargs.get::<Option<Jinja>>(name)? {
-            if i < args.len() {
-                return Err(usage(
-                    filter,
-                    format!("got multiple values for argument '{name}'"),
-                    usage_text,
-                ));
-            }
-            out[i] = Some(value);
-        }
-    }
-    if let Some(unknown) = kwargs.args().find(|k| !names.contains(k)) {
-        return Err(usage(
-            filter,
-            format!("unexpected keyword argument '{unknown}'"),
-            usage_text,
-        ));
-    }
-    kwargs.assert_all_used()?;
-    Ok(out)
-}
-
-/// An optional argument's value, `None` also when given as `None`.
-pub(crate) fn given(value: &Option<Jinja>) -> Option<&Jinja> {
-    value.as_ref().filter(|v| !v.is_none())
-}
-
-/// A Python truth-valued argument (`recursive=true`), false when missing.
-pub(crate) fn flag(value: &Option<Jinja>) -> bool {
-    given(value).is_some_and(Jinja::is_true)
 }

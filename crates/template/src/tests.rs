@@ -7,10 +7,12 @@
 use std::cmp::Ordering;
 use std::path::Path;
 
-use minijinja::value::{Kwargs, Rest, Value as Jinja, ValueKind as JinjaKind};
-use minijinja::{Environment, Error, ErrorKind};
+use minijinja::value::{Value as Jinja, ValueKind as JinjaKind};
+use minijinja::{Environment, Error};
 
+use crate::args::{Bound, add_test, sig};
 use crate::convert::py_str;
+use crate::python::{fail, getitem};
 
 /// Registers every test oxible provides beside minijinja's built-ins.
 pub(crate) fn register(env: &mut Environment<'static>) {
@@ -32,26 +34,17 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_test("odd", |v: &Jinja| parity("odd", v));
     env.add_test("even", |v: &Jinja| parity("even", v).map(|odd| !odd));
     // ansible.builtin core tests.
-    env.add_test("truthy", |v: &Jinja, args: Rest<Jinja>, kw: Kwargs| {
-        truthy("truthy", v, &args, &kw)
+    add_test(env, &TRUTHY, |v, args| Ok(truthy(v, args)));
+    add_test(env, &FALSY, |v, args| Ok(!truthy(v, args)));
+    add_test(env, &MATCH, |v, args| {
+        regex(Some(MatchType::Match), v, args)
     });
-    env.add_test("falsy", |v: &Jinja, args: Rest<Jinja>, kw: Kwargs| {
-        truthy("falsy", v, &args, &kw).map(|t| !t)
+    add_test(env, &SEARCH, |v, args| {
+        regex(Some(MatchType::Search), v, args)
     });
-    for (name, kind) in [
-        ("match", Some(MatchType::Match)),
-        ("search", Some(MatchType::Search)),
-        ("regex", None),
-    ] {
-        env.add_test(name, move |v: &Jinja, args: Rest<Jinja>, kw: Kwargs| {
-            regex(name, kind, v, &args, &kw)
-        });
-    }
-    for name in ["version", "version_compare"] {
-        env.add_test(name, move |v: &Jinja, args: Rest<Jinja>, kw: Kwargs| {
-            version_compare(name, v, &args, &kw)
-        });
-    }
+    add_test(env, &REGEX, |v, args| regex(None, v, args));
+    add_test(env, &VERSION, version_compare);
+    add_test(env, &VERSION_COMPARE, version_compare);
     for (name, flip) in [
         ("subset", false),
         ("issubset", false),
@@ -79,6 +72,49 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     register_path_tests(env);
 }
 
+sig!(TRUTHY, "truthy", ["convert_bool=False"]);
+sig!(FALSY, "falsy", ["convert_bool=False"]);
+sig!(
+    MATCH,
+    "match",
+    ["pattern", "ignorecase=False", "multiline=False"]
+);
+sig!(
+    SEARCH,
+    "search",
+    ["pattern", "ignorecase=False", "multiline=False"]
+);
+sig!(
+    REGEX,
+    "regex",
+    [
+        "pattern",
+        "ignorecase=False",
+        "multiline=False",
+        "match_type='search'"
+    ]
+);
+sig!(
+    VERSION,
+    "version",
+    [
+        "version",
+        "operator='eq'",
+        "strict=None",
+        "version_type=None"
+    ]
+);
+sig!(
+    VERSION_COMPARE,
+    "version_compare",
+    [
+        "version",
+        "operator='eq'",
+        "strict=None",
+        "version_type=None"
+    ]
+);
+
 /// The tests on registered task results, each reading the keys Ansible's do.
 fn register_result_tests(env: &mut Environment<'static>) {
     type Check = fn(&Jinja) -> Result<bool, Error>;
@@ -100,7 +136,7 @@ fn register_result_tests(env: &mut Environment<'static>) {
         for name in names {
             env.add_test(*name, move |r: &Jinja| {
                 if r.kind() != JinjaKind::Map {
-                    return Err(invalid(format!("The '{label}' test expects a dictionary")));
+                    return Err(fail(format!("The '{label}' test expects a dictionary")));
                 }
                 check(r)
             });
@@ -108,7 +144,7 @@ fn register_result_tests(env: &mut Environment<'static>) {
     }
     env.add_test("timedout", |r: &Jinja| {
         if r.kind() != JinjaKind::Map {
-            return Err(invalid("The 'timedout' test expects a dictionary".into()));
+            return Err(fail("The 'timedout' test expects a dictionary"));
         }
         let timedout = get(r, "timedout");
         Ok(timedout.is_true() && get(&timedout, "period").is_true())
@@ -122,7 +158,7 @@ fn get(result: &Jinja, key: &str) -> Jinja {
 
 /// `container[key]` when it has that key or index.
 fn item(container: &Jinja, key: &Jinja) -> Option<Jinja> {
-    container.get_item(key).ok().filter(|v| !v.is_undefined())
+    Some(getitem(container, key)).filter(|v| !v.is_undefined())
 }
 
 /// `bool(result.get(key))`.
@@ -145,7 +181,7 @@ fn changed(result: &Jinja) -> Result<bool, Error> {
         return Ok(false);
     }
     let first = item(&results, &Jinja::from(0))
-        .ok_or_else(|| invalid("The 'changed' test found an empty 'results' list".into()))?;
+        .ok_or_else(|| fail("The 'changed' test found an empty 'results' list"))?;
     if first.kind() != JinjaKind::Map {
         return Ok(false);
     }
@@ -175,7 +211,7 @@ fn register_path_tests(env: &mut Environment<'static>) {
     for name in ["same_file", "is_same_file"] {
         env.add_test(name, move |a: &Jinja, b: &Jinja| {
             let meta = |v: &Jinja| {
-                std::fs::metadata(path_arg(name, v)?).map_err(|e| invalid(format!("{e}: {v}")))
+                std::fs::metadata(path_arg(name, v)?).map_err(|e| fail(format!("{e}: {v}")))
             };
             use std::os::unix::fs::MetadataExt;
             let (a, b) = (meta(a)?, meta(b)?);
@@ -200,7 +236,7 @@ fn register_path_tests(env: &mut Environment<'static>) {
 /// A path test's argument, which must be a string.
 fn path_arg<'a>(test: &str, value: &'a Jinja) -> Result<&'a str, Error> {
     value.as_str().ok_or_else(|| {
-        invalid(format!(
+        fail(format!(
             "the '{test}' test expects a path string, got {}",
             value.kind()
         ))
@@ -218,7 +254,7 @@ fn case_test(value: &Jinja, wanted: fn(char) -> bool) -> bool {
 /// Jinja2's `odd`/`even`: `value % 2`, which only numbers support.
 fn parity(test: &str, value: &Jinja) -> Result<bool, Error> {
     if !matches!(value.kind(), JinjaKind::Number | JinjaKind::Bool) {
-        return Err(invalid(format!(
+        return Err(fail(format!(
             "the '{test}' test expects a number, got {}",
             value.kind()
         )));
@@ -233,86 +269,14 @@ fn parity(test: &str, value: &Jinja) -> Result<bool, Error> {
     Ok(f.rem_euclid(2.0) == 1.0)
 }
 
-/// Positional-or-keyword parameters of a test, as a Python signature binds them.
-struct Params<'a> {
-    test: &'a str,
-    names: &'a [&'a str],
-    positional: &'a [Jinja],
-    kwargs: &'a Kwargs,
-}
-
-impl<'a> Params<'a> {
-    /// Binds `positional` and `kwargs` to `names`; extra or unknown arguments are errors.
-    fn bind(
-        test: &'a str,
-        names: &'a [&'a str],
-        positional: &'a [Jinja],
-        kwargs: &'a Kwargs,
-    ) -> Result<Self, Error> {
-        let accepts = || format!("it accepts ({})", names.join(", "));
-        if positional.len() > names.len() {
-            return Err(invalid(format!(
-                "the '{test}' test got {} arguments, {}",
-                positional.len(),
-                accepts()
-            )));
-        }
-        for key in kwargs.args() {
-            match names.iter().position(|n| *n == key) {
-                None => {
-                    return Err(invalid(format!(
-                        "the '{test}' test got an unexpected argument '{key}', {}",
-                        accepts()
-                    )));
-                }
-                Some(at) if at < positional.len() => {
-                    return Err(invalid(format!(
-                        "the '{test}' test got multiple values for argument '{key}'"
-                    )));
-                }
-                Some(_) => {}
-            }
-        }
-        Ok(Self {
-            test,
-            names,
-            positional,
-            kwargs,
-        })
-    }
-
-    /// The argument named `names[index]`, if given.
-    fn get(&self, index: usize) -> Option<Jinja> {
-        self.positional.get(index).cloned().or_else(|| {
-            self.names
-                .get(index)
-                .and_then(|name| self.kwargs.get::<Option<Jinja>>(name).ok().flatten())
-        })
-    }
-
-    /// The argument `names[index]` as a string (Python's `str()` of it), or `default`.
-    fn text(&self, index: usize, default: &str) -> Result<String, Error> {
-        match self.get(index) {
-            None => Ok(default.to_string()),
-            Some(v) => py_str(&v).map_err(|e| invalid(format!("{}: {e}", self.test))),
-        }
-    }
-
-    /// The truth of argument `names[index]` (false when not given).
-    fn truth(&self, index: usize) -> bool {
-        self.get(index).is_some_and(|v| v.is_true())
-    }
-}
-
 /// Ansible's `truthy(value, convert_bool=False)`.
-fn truthy(test: &str, value: &Jinja, args: &[Jinja], kw: &Kwargs) -> Result<bool, Error> {
-    let params = Params::bind(test, &["convert_bool"], args, kw)?;
-    if params.truth(0)
+fn truthy(value: &Jinja, args: &Bound) -> bool {
+    if args.flag(0, false)
         && let Some(b) = convert_bool(value)
     {
-        return Ok(b);
+        return b;
     }
-    Ok(value.is_true())
+    value.is_true()
 }
 
 /// Ansible's strict `boolean()`: the boolean a yes/no-like value means, if it is one.
@@ -343,83 +307,60 @@ enum MatchType {
 
 /// Ansible's `regex(value, pattern, ignorecase, multiline, match_type)` and its `match` and
 /// `search` shorthands (`fixed`), which take no `match_type`.
-fn regex(
-    test: &str,
-    fixed: Option<MatchType>,
-    value: &Jinja,
-    args: &[Jinja],
-    kw: &Kwargs,
-) -> Result<bool, Error> {
-    let names: &[&str] = match fixed {
-        Some(_) => &["pattern", "ignorecase", "multiline"],
-        None => &["pattern", "ignorecase", "multiline", "match_type"],
-    };
-    let params = Params::bind(test, names, args, kw)?;
+fn regex(fixed: Option<MatchType>, value: &Jinja, args: &Bound) -> Result<bool, Error> {
     let kind = match fixed {
         Some(kind) => kind,
-        None => match params.text(3, "search")?.as_str() {
+        None => match args.text(3, "search")?.as_str() {
             "search" => MatchType::Search,
             "match" => MatchType::Match,
             "fullmatch" => MatchType::FullMatch,
             other => {
-                return Err(invalid(format!(
-                    "the 'regex' test's match_type must be search, match or fullmatch, not '{other}'"
+                return Err(args.error(format!(
+                    "match_type must be search, match or fullmatch, not '{other}'"
                 )));
             }
         },
     };
-    let pattern = params.text(0, "")?;
+    let pattern = args.text(0, "")?;
     let anchored = match kind {
         MatchType::Search => pattern,
         MatchType::Match => format!(r"\A(?:{pattern})"),
         MatchType::FullMatch => format!(r"\A(?:{pattern})\z"),
     };
     let re = regex::RegexBuilder::new(&anchored)
-        .case_insensitive(params.truth(1))
-        .multi_line(params.truth(2))
+        .case_insensitive(args.flag(1, false))
+        .multi_line(args.flag(2, false))
         .build()
-        .map_err(|e| invalid(format!("the '{test}' test got an invalid pattern: {e}")))?;
-    let text = py_str(value).map_err(|e| invalid(format!("{test}: {e}")))?;
+        .map_err(|e| args.error(format!("invalid pattern: {e}")))?;
+    let text = py_str(value).map_err(|e| args.error(e))?;
     Ok(re.is_match(&text))
 }
 
 /// Ansible's `version_compare(value, version, operator='eq', strict=None, version_type=None)`.
-fn version_compare(test: &str, value: &Jinja, args: &[Jinja], kw: &Kwargs) -> Result<bool, Error> {
-    let params = Params::bind(
-        test,
-        &["version", "operator", "strict", "version_type"],
-        args,
-        kw,
-    )?;
-    let strict = params.get(2).filter(|v| !v.is_none());
-    let version_type = params.get(3).filter(|v| !v.is_none());
+fn version_compare(value: &Jinja, args: &Bound) -> Result<bool, Error> {
+    let strict = args.opt(2);
+    let version_type = args.opt(3);
     if strict.is_some() && version_type.is_some() {
-        return Err(invalid(
-            "Cannot specify both 'strict' and 'version_type'".into(),
-        ));
+        return Err(fail("Cannot specify both 'strict' and 'version_type'"));
     }
     if !value.is_true() {
-        return Err(invalid("Input version value cannot be empty".into()));
+        return Err(fail("Input version value cannot be empty"));
     }
-    let other = params.get(0).unwrap_or_default();
+    let other = args.get(0).cloned().unwrap_or_default();
     if !other.is_true() {
-        return Err(invalid(
-            "Version parameter to compare against cannot be empty".into(),
-        ));
+        return Err(fail("Version parameter to compare against cannot be empty"));
     }
     let scheme = if strict.is_some_and(|s| s.is_true()) {
         "strict".to_string()
     } else if let Some(kind) = version_type.filter(|v| v.is_true()) {
-        let kind = py_str(&kind).unwrap_or_default();
+        let kind = py_str(kind).unwrap_or_default();
         match kind.as_str() {
             "loose" | "strict" | "semver" | "semantic" => kind,
             "pep440" => {
-                return Err(invalid(
-                    "the 'pep440' version_type is not supported by oxible".into(),
-                ));
+                return Err(fail("the 'pep440' version_type is not supported by oxible"));
             }
             _ => {
-                return Err(invalid(format!(
+                return Err(fail(format!(
                     "Invalid version type ({kind}). Must be one of 'loose', 'strict', 'semver', 'semantic', 'pep440'"
                 )));
             }
@@ -427,7 +368,7 @@ fn version_compare(test: &str, value: &Jinja, args: &[Jinja], kw: &Kwargs) -> Re
     } else {
         "loose".to_string()
     };
-    let operator = params.text(1, "eq")?;
+    let operator = args.text(1, "eq")?;
     let accepts: fn(Ordering) -> bool = match operator.as_str() {
         "==" | "=" | "eq" => Ordering::is_eq,
         "<" | "lt" => Ordering::is_lt,
@@ -436,7 +377,7 @@ fn version_compare(test: &str, value: &Jinja, args: &[Jinja], kw: &Kwargs) -> Re
         ">=" | "ge" => Ordering::is_ge,
         "!=" | "<>" | "ne" => Ordering::is_ne,
         _ => {
-            return Err(invalid(format!(
+            return Err(fail(format!(
                 "Invalid operator type ({operator}). Must be one of '==', '=', 'eq', '<', 'lt', '<=', 'le', '>', 'gt', '>=', 'ge', '!=', '<>', 'ne'"
             )));
         }
@@ -510,7 +451,7 @@ fn loose_cmp(a: &[Loose], b: &[Loose]) -> Result<Ordering, Error> {
                         "str"
                     }
                 };
-                return Err(invalid(format!(
+                return Err(fail(format!(
                     "Version comparison failed: '<' not supported between instances of '{}' and '{}'",
                     name(x),
                     name(y)
@@ -528,9 +469,9 @@ type Release<P> = ((u128, u128, u128), bool, P);
 /// A StrictVersion: `(major, minor, patch)`, then no prerelease above any `a`/`b` one.
 fn strict_version(text: &str) -> Result<Release<Option<(char, u128)>>, Error> {
     let re = regex::Regex::new(r"^([0-9]+)\.([0-9]+)(\.([0-9]+))?(([ab])([0-9]+))?$")
-        .map_err(|e| invalid(e.to_string()))?;
+        .map_err(|e| fail(e.to_string()))?;
     let bad = || {
-        invalid(format!(
+        fail(format!(
             "Version comparison failed: invalid version number '{text}'"
         ))
     };
@@ -558,9 +499,9 @@ fn semantic_version(text: &str) -> Result<Release<Vec<Ident>>, Error> {
     let re = regex::Regex::new(
         r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:-((?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$",
     )
-    .map_err(|e| invalid(e.to_string()))?;
+    .map_err(|e| fail(e.to_string()))?;
     let bad = || {
-        invalid(format!(
+        fail(format!(
             "Version comparison failed: invalid semantic version '{text}'"
         ))
     };
@@ -587,7 +528,7 @@ fn semantic_version(text: &str) -> Result<Release<Vec<Ident>>, Error> {
 /// The items of an iterable (a string's characters, a dict's keys), as Python iterates it.
 fn iterate(test: &str, value: &Jinja) -> Result<impl Iterator<Item = Jinja>, Error> {
     if value.is_undefined() || value.is_none() || value.kind() == JinjaKind::Number {
-        return Err(invalid(format!(
+        return Err(fail(format!(
             "the '{test}' test expects an iterable, got {}",
             value.kind()
         )));
@@ -602,7 +543,7 @@ fn subset(test: &str, small: &Jinja, big: &Jinja) -> Result<bool, Error> {
             .iter()
             .find(|v| matches!(v.kind(), JinjaKind::Seq | JinjaKind::Map))
         {
-            Some(v) => Err(invalid(format!(
+            Some(v) => Err(fail(format!(
                 "the '{test}' test needs hashable items, got a {}",
                 v.kind()
             ))),
@@ -619,20 +560,15 @@ fn contains(seq: &Jinja, value: &Jinja) -> Result<bool, Error> {
     match seq.kind() {
         JinjaKind::String => match value.as_str() {
             Some(needle) => Ok(seq.as_str().unwrap_or_default().contains(needle)),
-            None => Err(invalid(format!(
+            None => Err(fail(format!(
                 "'in <string>' requires string as left operand, not {}",
                 value.kind()
             ))),
         },
         JinjaKind::Map => Ok(item(seq, value).is_some()),
         JinjaKind::Seq | JinjaKind::Iterable => Ok(seq.try_iter()?.any(|item| item == *value)),
-        kind => Err(invalid(format!(
+        kind => Err(fail(format!(
             "the 'contains' test expects a list, string or dict, got {kind}"
         ))),
     }
-}
-
-/// An evaluation error with `message`.
-pub(crate) fn invalid(message: String) -> Error {
-    Error::new(ErrorKind::InvalidOperation, message)
 }

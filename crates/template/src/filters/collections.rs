@@ -4,132 +4,122 @@
 //! `ordering.rs`, set theory in `sets.rs`, `random`/`shuffle` in `random.rs`.
 
 use indexmap::IndexMap;
-use minijinja::value::{Kwargs, Rest, Value as Jinja};
+use minijinja::value::{Rest, Value as Jinja, ValueKind as JinjaKind};
 use minijinja::{Environment, Error, State};
 
-use super::python::{
-    attr_path, bind, eq, fail, flag, given, is_dict, is_list, items, test, truthy, type_name,
-    undefined_attribute, usage,
-};
+use crate::args::{Bound, add_filter, sig};
 use crate::convert::jinja_map;
+use crate::python::{
+    attr_path, eq, fail, getitem, is_dict, is_list, items, test, truthy, type_name,
+    undefined_attribute,
+};
 
 /// Registers this family's filters.
 pub(crate) fn register(env: &mut Environment<'static>) {
-    env.add_filter("default", default);
-    env.add_filter("d", default);
-    env.add_filter("ternary", ternary);
-    env.add_filter("flatten", flatten);
-    env.add_filter("combine", combine);
-    env.add_filter("dict2items", dict2items);
-    env.add_filter("items2dict", items2dict);
-    env.add_filter("subelements", subelements);
+    add_filter(env, &DEFAULT, default);
+    add_filter(env, &D, default);
+    add_filter(env, &TERNARY, ternary);
+    add_filter(env, &FLATTEN, flatten);
+    add_filter(env, &COMBINE, combine);
+    add_filter(env, &DICT2ITEMS, dict2items);
+    add_filter(env, &ITEMS2DICT, items2dict);
+    add_filter(env, &SUBELEMENTS, subelements);
     env.add_filter("extract", extract);
-    env.add_filter("zip_longest", zip_longest);
-    env.add_filter("product", product);
-    env.add_filter("batch", batch);
+    add_filter(env, &ZIP_LONGEST, zip_longest);
+    add_filter(env, &PRODUCT, product);
+    add_filter(env, &BATCH, batch);
     env.add_filter("selectattr", selectattr);
     env.add_filter("rejectattr", rejectattr);
-    super::ordering::register(env);
-    super::sets::register(env);
-    super::random::register(env);
 }
 
-/// A dict2items/items2dict name argument, `default` when missing.
-fn name_arg(value: &Option<Jinja>, default: &str) -> Jinja {
-    given(value)
-        .cloned()
-        .unwrap_or_else(|| Jinja::from(default))
-}
+sig!(DEFAULT, "default", ["default_value=''", "boolean=False"]);
+sig!(D, "d", ["default_value=''", "boolean=False"]);
+sig!(
+    TERNARY,
+    "ternary",
+    ["true_val", "false_val", "none_val=None"]
+);
+sig!(FLATTEN, "flatten", ["levels=None", "skip_nulls=True"]);
+sig!(
+    COMBINE,
+    "combine",
+    ["*dicts", "recursive=False", "list_merge='replace'"]
+);
+sig!(
+    DICT2ITEMS,
+    "dict2items",
+    ["key_name='key'", "value_name='value'"]
+);
+sig!(
+    ITEMS2DICT,
+    "items2dict",
+    ["key_name='key'", "value_name='value'"]
+);
+sig!(
+    SUBELEMENTS,
+    "subelements",
+    ["subelements", "skip_missing=False"]
+);
+sig!(ZIP_LONGEST, "zip_longest", ["*iterables", "fillvalue=None"]);
+sig!(PRODUCT, "product", ["*iterables", "repeat=1"]);
+sig!(BATCH, "batch", ["linecount", "fill_with=None"]);
 
-const DEFAULT_USAGE: &str = "default(default_value='', boolean=false)";
+/// A dict2items/items2dict name argument `i`, `default` when not given or `None`.
+fn name_arg(args: &Bound, i: usize, default: &str) -> Jinja {
+    args.opt(i).cloned().unwrap_or_else(|| Jinja::from(default))
+}
 
 /// `value | default(default_value='', boolean=false)` (alias `d`): `default_value` when
 /// `value` is undefined, or with `boolean=true` also when it is falsy.
-fn default(value: Jinja, args: Rest<Jinja>, kwargs: Kwargs) -> Result<Jinja, Error> {
-    let [fallback, boolean] = <[_; 2]>::try_from(bind(
-        "default",
-        DEFAULT_USAGE,
-        &["default_value", "boolean"],
-        &args,
-        &kwargs,
-    )?)
-    .unwrap_or_default();
-    let fallback = fallback.unwrap_or_else(|| Jinja::from(""));
-    let boolean = match &boolean {
+fn default(value: &Jinja, args: &Bound) -> Result<Jinja, Error> {
+    // Ansible's `default(None)` gives the empty string.
+    let fallback = args.opt(0).cloned().unwrap_or_else(|| Jinja::from(""));
+    let boolean = match args.get(1) {
         None => false,
-        Some(b) if b.kind() == minijinja::value::ValueKind::Bool => b.is_true(),
+        Some(b) if b.kind() == JinjaKind::Bool => b.is_true(),
         Some(b) => {
-            return Err(usage(
-                "default",
-                format!(
-                    "the 'boolean' argument must be a bool, not {}",
-                    type_name(b)
-                ),
-                DEFAULT_USAGE,
-            ));
+            return Err(args.error(format!(
+                "the 'boolean' argument must be a bool, not {}",
+                type_name(b)
+            )));
         }
     };
     if value.is_undefined() || (boolean && !value.is_true()) {
         return Ok(fallback);
     }
-    Ok(value)
+    Ok(value.clone())
 }
-
-const TERNARY_USAGE: &str = "ternary(true_val, false_val, none_val=None)";
 
 /// `value | ternary(true_val, false_val, none_val=None)`: `none_val` for `None` (when
 /// given), else `true_val` or `false_val` by the value's truth.
-fn ternary(value: Jinja, args: Rest<Jinja>, kwargs: Kwargs) -> Result<Jinja, Error> {
-    let [yes, no, none] = <[_; 3]>::try_from(bind(
-        "ternary",
-        TERNARY_USAGE,
-        &["true_val", "false_val", "none_val"],
-        &args,
-        &kwargs,
-    )?)
-    .unwrap_or_default();
-    let (Some(yes), Some(no)) = (yes, no) else {
-        return Err(usage(
-            "ternary",
-            "true_val and false_val are required",
-            TERNARY_USAGE,
-        ));
-    };
+fn ternary(value: &Jinja, args: &Bound) -> Result<Jinja, Error> {
     if value.is_none()
-        && let Some(none) = given(&none)
+        && let Some(none) = args.opt(2)
     {
         return Ok(none.clone());
     }
-    Ok(if truthy(&value)? { yes } else { no })
+    let chosen = if truthy(value)? {
+        args.get(0)
+    } else {
+        args.get(1)
+    };
+    Ok(chosen.cloned().unwrap_or_default())
 }
-
-const FLATTEN_USAGE: &str = "flatten(levels=None, skip_nulls=true)";
 
 /// `list | flatten(levels=None, skip_nulls=true)`: nested lists spliced into one, `levels`
 /// deep (all when `None`); `None`, `'None'` and `'null'` items dropped unless `skip_nulls`
 /// is false.
-fn flatten(value: Jinja, args: Rest<Jinja>, kwargs: Kwargs) -> Result<Jinja, Error> {
-    let [levels, skip_nulls] = <[_; 2]>::try_from(bind(
-        "flatten",
-        FLATTEN_USAGE,
-        &["levels", "skip_nulls"],
-        &args,
-        &kwargs,
-    )?)
-    .unwrap_or_default();
-    let levels = match given(&levels) {
+fn flatten(value: &Jinja, args: &Bound) -> Result<Jinja, Error> {
+    let levels = match args.opt(0) {
         None => None,
-        Some(l) => Some(i64::try_from(l.clone()).map_err(|_| {
-            usage(
-                "flatten",
-                format!("levels must be an int, got {}", type_name(l)),
-                FLATTEN_USAGE,
-            )
-        })?),
+        Some(l) => Some(
+            i64::try_from(l.clone())
+                .map_err(|_| args.error(format!("levels must be an int, got {}", type_name(l))))?,
+        ),
     };
-    let skip_nulls = skip_nulls.is_none_or(|s| s.is_true());
+    let skip_nulls = args.flag(1, true);
     Ok(Jinja::from(flatten_items(
-        &items(&value)?,
+        &items(value)?,
         levels,
         skip_nulls,
     )?))
@@ -156,8 +146,6 @@ fn flatten_items(
     Ok(out)
 }
 
-const COMBINE_USAGE: &str = "combine(dict, …, recursive=false, list_merge='replace'|'keep'|'append'|'prepend'|'append_rp'|'prepend_rp')";
-
 /// How `combine` merges two lists under the same key.
 #[derive(Clone, Copy, PartialEq)]
 enum ListMerge {
@@ -171,36 +159,23 @@ enum ListMerge {
 
 /// `dict | combine(dict, …, recursive=false, list_merge='replace')`: later dicts win; with
 /// `recursive`, nested dicts merge too; `list_merge` says what happens to two lists.
-fn combine(value: Jinja, args: Rest<Jinja>, kwargs: Kwargs) -> Result<Jinja, Error> {
-    let recursive = kwargs.get::<Option<Jinja>>("recursive")?;
-    let list_merge = kwargs.get::<Option<Jinja>>("list_merge")?;
-    if kwargs.args().any(|k| k != "recursive" && k != "list_merge") {
-        return Err(usage(
-            "combine",
-            "'recursive' and 'list_merge' are the only valid keyword arguments",
-            COMBINE_USAGE,
-        ));
-    }
-    kwargs.assert_all_used()?;
-    let recursive = flag(&recursive);
-    let list_merge = match list_merge.as_ref().map(|m| m.as_str()) {
-        None => ListMerge::Replace,
-        Some(Some("replace")) => ListMerge::Replace,
+fn combine(value: &Jinja, args: &Bound) -> Result<Jinja, Error> {
+    let recursive = args.flag(1, false);
+    let list_merge = match args.get(2).map(Jinja::as_str) {
+        None | Some(Some("replace")) => ListMerge::Replace,
         Some(Some("keep")) => ListMerge::Keep,
         Some(Some("append")) => ListMerge::Append,
         Some(Some("prepend")) => ListMerge::Prepend,
         Some(Some("append_rp")) => ListMerge::AppendRp,
         Some(Some("prepend_rp")) => ListMerge::PrependRp,
         Some(_) => {
-            return Err(usage(
-                "combine",
-                "list_merge must be one of the listed modes",
-                COMBINE_USAGE,
+            return Err(args.error(
+                "list_merge must be one of replace, keep, append, prepend, append_rp, prepend_rp",
             ));
         }
     };
-    let mut terms = vec![value];
-    terms.extend(args.iter().cloned());
+    let mut terms = vec![value.clone()];
+    terms.extend(args.rest.iter().cloned());
     let mut dicts = flatten_items(&terms, Some(1), true)?.into_iter().rev();
     let Some(mut result) = dicts.next() else {
         return Ok(jinja_map([]));
@@ -214,11 +189,11 @@ fn combine(value: Jinja, args: Rest<Jinja>, kwargs: Kwargs) -> Result<Jinja, Err
 /// Ansible's `merge_hash(x, y)`: `y`'s keys over a copy of `x`'s.
 fn merge(x: &Jinja, y: &Jinja, recursive: bool, list_merge: ListMerge) -> Result<Jinja, Error> {
     if !is_dict(x) || !is_dict(y) {
-        return Err(usage(
-            "combine",
-            format!("expected dicts, got {} and {}", type_name(x), type_name(y)),
-            COMBINE_USAGE,
-        ));
+        return Err(COMBINE.error(format!(
+            "expected dicts, got {} and {}",
+            type_name(x),
+            type_name(y)
+        )));
     }
     let entries = |d: &Jinja| -> Result<IndexMap<Jinja, Jinja>, Error> {
         items(d)?
@@ -259,27 +234,13 @@ fn merge(x: &Jinja, y: &Jinja, recursive: bool, list_merge: ListMerge) -> Result
     Ok(jinja_map(out))
 }
 
-const DICT2ITEMS_USAGE: &str = "dict2items(key_name='key', value_name='value')";
-
 /// `dict | dict2items(key_name='key', value_name='value')`: one `{key, value}` dict per entry.
-fn dict2items(value: Jinja, args: Rest<Jinja>, kwargs: Kwargs) -> Result<Jinja, Error> {
-    let [key_name, value_name] = <[_; 2]>::try_from(bind(
-        "dict2items",
-        DICT2ITEMS_USAGE,
-        &["key_name", "value_name"],
-        &args,
-        &kwargs,
-    )?)
-    .unwrap_or_default();
-    if !is_dict(&value) {
-        return Err(usage(
-            "dict2items",
-            format!("expected a dict, got {}", type_name(&value)),
-            DICT2ITEMS_USAGE,
-        ));
+fn dict2items(value: &Jinja, args: &Bound) -> Result<Jinja, Error> {
+    if !is_dict(value) {
+        return Err(args.error(format!("expected a dict, got {}", type_name(value))));
     }
-    let (k, v) = (name_arg(&key_name, "key"), name_arg(&value_name, "value"));
-    items(&value)?
+    let (k, v) = (name_arg(args, 0, "key"), name_arg(args, 1, "value"));
+    items(value)?
         .into_iter()
         .map(|key| {
             let item = value.get_item(&key)?;
@@ -288,76 +249,46 @@ fn dict2items(value: Jinja, args: Rest<Jinja>, kwargs: Kwargs) -> Result<Jinja, 
         .collect()
 }
 
-const ITEMS2DICT_USAGE: &str = "items2dict(key_name='key', value_name='value')";
-
 /// `list | items2dict(key_name='key', value_name='value')`: the reverse of `dict2items`.
-fn items2dict(value: Jinja, args: Rest<Jinja>, kwargs: Kwargs) -> Result<Jinja, Error> {
-    let [key_name, value_name] = <[_; 2]>::try_from(bind(
-        "items2dict",
-        ITEMS2DICT_USAGE,
-        &["key_name", "value_name"],
-        &args,
-        &kwargs,
-    )?)
-    .unwrap_or_default();
-    if !is_list(&value) {
-        return Err(usage(
-            "items2dict",
-            format!("expected a list, got {}", type_name(&value)),
-            ITEMS2DICT_USAGE,
-        ));
+fn items2dict(value: &Jinja, args: &Bound) -> Result<Jinja, Error> {
+    if !is_list(value) {
+        return Err(args.error(format!("expected a list, got {}", type_name(value))));
     }
-    let (k, v) = (name_arg(&key_name, "key"), name_arg(&value_name, "value"));
+    let (k, v) = (name_arg(args, 0, "key"), name_arg(args, 1, "value"));
     let mut out = IndexMap::new();
-    for item in items(&value)? {
+    for item in items(value)? {
         let (key, val) = if is_dict(&item) {
             (item.get_item(&k)?, item.get_item(&v)?)
         } else {
             (Jinja::UNDEFINED, Jinja::UNDEFINED)
         };
         if key.is_undefined() || val.is_undefined() {
-            return Err(usage(
-                "items2dict",
-                format!("every item must be a dict with the keys {k} and {v}, got {item}"),
-                ITEMS2DICT_USAGE,
-            ));
+            return Err(args.error(format!(
+                "every item must be a dict with the keys {k} and {v}, got {item}"
+            )));
         }
         out.insert(key, val);
     }
     Ok(jinja_map(out))
 }
 
-const SUBELEMENTS_USAGE: &str = "subelements('key.path' or [keys], skip_missing=false)";
-
 /// `list | subelements('key.path', skip_missing=false)`: `[item, sub]` for every `sub` of
 /// the list found at the path in each item (a dict's values count as its items).
-fn subelements(value: Jinja, args: Rest<Jinja>, kwargs: Kwargs) -> Result<Jinja, Error> {
-    let [path, skip_missing] = <[_; 2]>::try_from(bind(
-        "subelements",
-        SUBELEMENTS_USAGE,
-        &["subelements", "skip_missing"],
-        &args,
-        &kwargs,
-    )?)
-    .unwrap_or_default();
-    let elements = if is_dict(&value) {
-        items(&value)?
+fn subelements(value: &Jinja, args: &Bound) -> Result<Jinja, Error> {
+    let elements = if is_dict(value) {
+        items(value)?
             .iter()
             .map(|k| value.get_item(k))
             .collect::<Result<Vec<_>, _>>()?
-    } else if is_list(&value) {
-        items(&value)?
+    } else if is_list(value) {
+        items(value)?
     } else {
-        return Err(usage(
-            "subelements",
-            format!(
-                "expected a list of dicts or a dict, got {}",
-                type_name(&value)
-            ),
-            SUBELEMENTS_USAGE,
-        ));
+        return Err(args.error(format!(
+            "expected a list of dicts or a dict, got {}",
+            type_name(value)
+        )));
     };
-    let keys: Vec<Jinja> = match path.as_ref() {
+    let keys: Vec<Jinja> = match args.get(0) {
         Some(p) if is_list(p) => items(p)?,
         Some(p) if p.as_str().is_some() => p
             .as_str()
@@ -366,17 +297,13 @@ fn subelements(value: Jinja, args: Rest<Jinja>, kwargs: Kwargs) -> Result<Jinja,
             .map(Jinja::from)
             .collect(),
         other => {
-            return Err(usage(
-                "subelements",
-                format!(
-                    "the path must be a string or a list, got {}",
-                    other.map_or("nothing", type_name)
-                ),
-                SUBELEMENTS_USAGE,
-            ));
+            return Err(args.error(format!(
+                "the path must be a string or a list, got {}",
+                other.map_or("nothing", type_name)
+            )));
         }
     };
-    let skip_missing = flag(&skip_missing);
+    let skip_missing = args.flag(1, false);
     let mut out = Vec::new();
     for element in elements {
         let mut values = element.clone();
@@ -421,7 +348,7 @@ fn extract(item: Jinja, container: Jinja, morekeys: Option<Jinja>) -> Jinja {
         _ => {}
     }
     keys.iter()
-        .fold(container, |value, key| super::python::getitem(&value, key))
+        .fold(container, |value, key| getitem(&value, key))
 }
 
 /// The iterables of a variadic filter (`zip_longest`, `product`): the value and the arguments.
@@ -430,12 +357,10 @@ fn iterables(value: &Jinja, others: &[Jinja]) -> Result<Vec<Vec<Jinja>>, Error> 
 }
 
 /// `list | zip_longest(other, …, fillvalue=None)`: items side by side, shorter lists padded.
-fn zip_longest(value: Jinja, others: Rest<Jinja>, kwargs: Kwargs) -> Result<Jinja, Error> {
-    let fill: Option<Jinja> = kwargs.get("fillvalue")?;
-    kwargs.assert_all_used()?;
-    let lists = iterables(&value, &others)?;
+fn zip_longest(value: &Jinja, args: &Bound) -> Result<Jinja, Error> {
+    let lists = iterables(value, &args.rest)?;
     let len = lists.iter().map(Vec::len).max().unwrap_or(0);
-    let fill = fill.unwrap_or_else(|| Jinja::from(()));
+    let fill = args.get(1).cloned().unwrap_or_else(|| Jinja::from(()));
     Ok((0..len)
         .map(|i| {
             lists
@@ -447,17 +372,15 @@ fn zip_longest(value: Jinja, others: Rest<Jinja>, kwargs: Kwargs) -> Result<Jinj
 }
 
 /// `list | product(other, …, repeat=1)`: the cartesian product, as `itertools.product`.
-fn product(value: Jinja, others: Rest<Jinja>, kwargs: Kwargs) -> Result<Jinja, Error> {
-    let repeat: Option<i64> = kwargs.get("repeat")?;
-    kwargs.assert_all_used()?;
-    let repeat = usize::try_from(repeat.unwrap_or(1)).map_err(|_| {
-        usage(
-            "product",
-            "repeat must be a non-negative int",
-            "product(list, …, repeat=1)",
-        )
-    })?;
-    let base = iterables(&value, &others)?;
+fn product(value: &Jinja, args: &Bound) -> Result<Jinja, Error> {
+    let repeat = match args.opt(1) {
+        None => 1,
+        Some(r) => i64::try_from(r.clone())
+            .ok()
+            .and_then(|r| usize::try_from(r).ok())
+            .ok_or_else(|| args.error("repeat must be a non-negative int"))?,
+    };
+    let base = iterables(value, &args.rest)?;
     let mut out: Vec<Vec<Jinja>> = vec![Vec::new()];
     for pool in (0..repeat).flat_map(|_| base.iter()) {
         out = out
@@ -474,33 +397,24 @@ fn product(value: Jinja, others: Rest<Jinja>, kwargs: Kwargs) -> Result<Jinja, E
     Ok(out.into_iter().map(Jinja::from).collect())
 }
 
-const BATCH_USAGE: &str = "batch(linecount, fill_with=None)";
-
 /// `list | batch(linecount, fill_with=None)`: lists of `linecount` items, the last one
 /// padded with `fill_with` when given (Jinja2's loop, `batch(0)` included).
-fn batch(value: Jinja, args: Rest<Jinja>, kwargs: Kwargs) -> Result<Jinja, Error> {
-    let [count, fill_with] = <[_; 2]>::try_from(bind(
-        "batch",
-        BATCH_USAGE,
-        &["linecount", "fill_with"],
-        &args,
-        &kwargs,
-    )?)
-    .unwrap_or_default();
-    let count = count
-        .as_ref()
+fn batch(value: &Jinja, args: &Bound) -> Result<Jinja, Error> {
+    let count = args
+        .get(0)
         .and_then(|c| i64::try_from(c.clone()).ok())
-        .ok_or_else(|| usage("batch", "linecount must be an int", BATCH_USAGE))?;
+        .ok_or_else(|| args.error("linecount must be an int"))?;
+    let fill_with = args.opt(1);
     let mut out = Vec::new();
     let mut current: Vec<Jinja> = Vec::new();
-    for item in items(&value)? {
+    for item in items(value)? {
         if current.len() as i64 == count {
             out.push(Jinja::from(std::mem::take(&mut current)));
         }
         current.push(item);
     }
     if !current.is_empty() {
-        if let Some(fill) = fill_with.filter(|f| !f.is_none()) {
+        if let Some(fill) = fill_with {
             while (current.len() as i64) < count {
                 current.push(fill.clone());
             }
@@ -527,11 +441,10 @@ fn filter_by_attr(
             None => attr.is_true(),
             Some((name, rest)) => {
                 let name = name.as_str().ok_or_else(|| {
-                    usage(
-                        "selectattr",
-                        format!("the test name must be a string, got {}", type_name(name)),
-                        "selectattr(attribute, test=None, *args)",
-                    )
+                    fail(format!(
+                        "selectattr: the test name must be a string, got {}",
+                        type_name(name)
+                    ))
                 })?;
                 test(state, name, &attr, rest)?
             }

@@ -8,18 +8,18 @@ use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, Error};
 use sha2::Digest;
 
-use super::signature::{Bound, Signature, add, py_str};
-use super::text::sig;
+use crate::args::{Bound, Signature, add_filter, sig};
+use crate::python::py_str;
 
 /// Registers this family's filters.
 pub(crate) fn register(env: &mut Environment<'static>) {
-    add(env, &B64ENCODE, b64encode);
-    add(env, &B64DECODE, b64decode);
-    add(env, &HASH, |v, args| digest(v, args.str(0, "sha1")?, args));
-    add(env, &MD5, |v, args| digest(v, "md5", args));
-    add(env, &SHA1, |v, args| digest(v, "sha1", args));
-    add(env, &CHECKSUM, |v, args| digest(v, "sha1", args));
-    add(env, &PASSWORD_HASH, password_hash);
+    add_filter(env, &B64ENCODE, b64encode);
+    add_filter(env, &B64DECODE, b64decode);
+    add_filter(env, &HASH, |v, args| digest(v, args.str(0, "sha1")?, args));
+    add_filter(env, &MD5, |v, args| digest(v, "md5", args));
+    add_filter(env, &SHA1, |v, args| digest(v, "sha1", args));
+    add_filter(env, &CHECKSUM, |v, args| digest(v, "sha1", args));
+    add_filter(env, &PASSWORD_HASH, password_hash);
 }
 
 sig!(

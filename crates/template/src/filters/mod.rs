@@ -7,12 +7,10 @@ mod collections;
 mod encoding;
 mod ordering;
 mod path;
-mod python;
 mod random;
 mod regex;
 mod serialize;
 mod sets;
-mod signature;
 mod text;
 mod time;
 mod units;
@@ -21,5 +19,15 @@ mod yaml;
 /// Registers every filter oxible provides beside minijinja's built-ins.
 pub(crate) fn register(env: &mut Environment<'static>) {
     text::register(env);
+    regex::register(env);
+    encoding::register(env);
+    path::register(env);
+    serialize::register(env);
+    yaml::register(env);
+    time::register(env);
+    units::register(env);
     collections::register(env);
+    ordering::register(env);
+    sets::register(env);
+    random::register(env);
 }

@@ -1,35 +1,58 @@
 //! Filters that order values with Python's comparisons: `sort`, `min`, `max`, `groupby` and
 //! `dictsort`, as Jinja2 defines them (case-insensitive by default, dotted attributes).
 
-use minijinja::value::{Kwargs, Rest, Value as Jinja};
+use std::cmp::Ordering;
+
+use minijinja::value::{Value as Jinja, ValueKind as JinjaKind};
 use minijinja::{Environment, Error};
 
-use super::python::{
-    attr_path, bind, cmp, eq, flag, fold_case, given, is_dict, items, sort_by_key, type_name,
-    undefined_attribute, usage,
+use crate::args::{Bound, add_filter, sig};
+use crate::python::{
+    attr_path, cmp, eq, fold_case, is_dict, items, sort_by_key, type_name, undefined_attribute,
 };
 
 /// Registers the ordering filters.
 pub(crate) fn register(env: &mut Environment<'static>) {
-    env.add_filter("sort", sort);
-    env.add_filter("min", min);
-    env.add_filter("max", max);
-    env.add_filter("groupby", groupby);
-    env.add_filter("dictsort", dictsort);
+    add_filter(env, &SORT, sort);
+    add_filter(env, &MIN, |v, args| extreme(v, args, Ordering::Less));
+    add_filter(env, &MAX, |v, args| extreme(v, args, Ordering::Greater));
+    add_filter(env, &GROUPBY, groupby);
+    add_filter(env, &DICTSORT, dictsort);
 }
 
-/// `sorted`'s `reverse`: a bool or an int, as Python insists.
-fn reverse_arg(filter: &str, usage_text: &str, value: &Option<Jinja>) -> Result<bool, Error> {
-    match value {
+sig!(
+    SORT,
+    "sort",
+    ["reverse=False", "case_sensitive=False", "attribute=None"]
+);
+sig!(MIN, "min", ["case_sensitive=False", "attribute=None"]);
+sig!(MAX, "max", ["case_sensitive=False", "attribute=None"]);
+sig!(
+    GROUPBY,
+    "groupby",
+    ["attribute", "default=None", "case_sensitive=False"]
+);
+sig!(
+    DICTSORT,
+    "dictsort",
+    ["case_sensitive=False", "by='key'", "reverse=False"]
+);
+
+/// `sorted`'s `reverse` (argument `i`): a bool or an int, as Python insists.
+fn reverse_arg(args: &Bound, i: usize) -> Result<bool, Error> {
+    match args.get(i) {
         None => Ok(false),
-        Some(v) if v.kind() == minijinja::value::ValueKind::Bool || v.is_integer() => {
-            Ok(v.is_true())
-        }
-        Some(v) => Err(usage(
-            filter,
-            format!("reverse must be a bool, got {}", type_name(v)),
-            usage_text,
-        )),
+        Some(v) if v.kind() == JinjaKind::Bool || v.is_integer() => Ok(v.is_true()),
+        Some(v) => Err(args.error(format!("reverse must be a bool, got {}", type_name(v)))),
+    }
+}
+
+/// Jinja2's `ignore_case` unless `case_sensitive`.
+fn case_key(value: Jinja, case_sensitive: bool) -> Jinja {
+    if case_sensitive {
+        value
+    } else {
+        fold_case(value)
     }
 }
 
@@ -47,61 +70,31 @@ fn sort_key(item: &Jinja, attribute: Option<&Jinja>, case_sensitive: bool) -> Ji
     };
     parts
         .into_iter()
-        .map(|v| if case_sensitive { v } else { fold_case(v) })
+        .map(|v| case_key(v, case_sensitive))
         .collect()
 }
 
-const SORT_USAGE: &str = "sort(reverse=false, case_sensitive=false, attribute=None)";
-
 /// `list | sort(reverse=false, case_sensitive=false, attribute=None)`: Python's stable sort,
 /// by (comma-separated, dotted) attributes when given; strings ignore case unless asked.
-fn sort(value: Jinja, args: Rest<Jinja>, kwargs: Kwargs) -> Result<Jinja, Error> {
-    let [reverse, case_sensitive, attribute] = <[_; 3]>::try_from(bind(
-        "sort",
-        SORT_USAGE,
-        &["reverse", "case_sensitive", "attribute"],
-        &args,
-        &kwargs,
-    )?)
-    .unwrap_or_default();
-    let case_sensitive = flag(&case_sensitive);
-    let mut keyed: Vec<(Jinja, Jinja)> = items(&value)?
+fn sort(value: &Jinja, args: &Bound) -> Result<Jinja, Error> {
+    let case_sensitive = args.flag(1, false);
+    let mut keyed: Vec<(Jinja, Jinja)> = items(value)?
         .into_iter()
-        .map(|item| (sort_key(&item, given(&attribute), case_sensitive), item))
+        .map(|item| (sort_key(&item, args.opt(2), case_sensitive), item))
         .collect();
-    let reverse = reverse_arg("sort", SORT_USAGE, &reverse)?;
-    sort_by_key(&mut keyed, |(k, _)| k, reverse)?;
+    sort_by_key(&mut keyed, |(k, _)| k, reverse_arg(args, 0)?)?;
     Ok(keyed.into_iter().map(|(_, item)| item).collect())
 }
 
 /// `min`/`max`: the first smallest (or greatest) item by Python's ordering.
-fn extreme(
-    name: &str,
-    value: &Jinja,
-    args: &[Jinja],
-    kwargs: &Kwargs,
-    wanted: std::cmp::Ordering,
-) -> Result<Jinja, Error> {
-    let usage_text = if wanted == std::cmp::Ordering::Less {
-        "min(case_sensitive=false, attribute=None)"
-    } else {
-        "max(case_sensitive=false, attribute=None)"
-    };
-    let [case_sensitive, attribute] = <[_; 2]>::try_from(bind(
-        name,
-        usage_text,
-        &["case_sensitive", "attribute"],
-        args,
-        kwargs,
-    )?)
-    .unwrap_or_default();
-    let case_sensitive = flag(&case_sensitive);
+fn extreme(value: &Jinja, args: &Bound, wanted: Ordering) -> Result<Jinja, Error> {
+    let case_sensitive = args.flag(0, false);
     let key = |item: &Jinja| {
-        let v = match given(&attribute) {
+        let v = match args.opt(1) {
             Some(a) => attr_path(item, a),
             None => item.clone(),
         };
-        if case_sensitive { v } else { fold_case(v) }
+        case_key(v, case_sensitive)
     };
     let mut best: Option<(Jinja, Jinja)> = None;
     for item in items(value)? {
@@ -115,45 +108,19 @@ fn extreme(
     Ok(best.map_or(Jinja::UNDEFINED, |(_, item)| item))
 }
 
-/// `list | min(case_sensitive=false, attribute=None)`: the smallest item.
-fn min(value: Jinja, args: Rest<Jinja>, kwargs: Kwargs) -> Result<Jinja, Error> {
-    extreme("min", &value, &args, &kwargs, std::cmp::Ordering::Less)
-}
-
-/// `list | max(case_sensitive=false, attribute=None)`: the greatest item.
-fn max(value: Jinja, args: Rest<Jinja>, kwargs: Kwargs) -> Result<Jinja, Error> {
-    extreme("max", &value, &args, &kwargs, std::cmp::Ordering::Greater)
-}
-
-const GROUPBY_USAGE: &str = "groupby(attribute, default=None, case_sensitive=false)";
-
 /// `list | groupby(attribute, default=None, case_sensitive=false)`: `[key, items]` pairs
 /// sorted by key; without case sensitivity the key shown is the first item's own.
-fn groupby(value: Jinja, args: Rest<Jinja>, kwargs: Kwargs) -> Result<Jinja, Error> {
-    let [attribute, _default, case_sensitive] = <[_; 3]>::try_from(bind(
-        "groupby",
-        GROUPBY_USAGE,
-        &["attribute", "default", "case_sensitive"],
-        &args,
-        &kwargs,
-    )?)
-    .unwrap_or_default();
-    let Some(attribute) = attribute else {
-        return Err(usage("groupby", "an attribute is required", GROUPBY_USAGE));
-    };
-    let case_sensitive = flag(&case_sensitive);
+fn groupby(value: &Jinja, args: &Bound) -> Result<Jinja, Error> {
+    let attribute = args.get(0).cloned().unwrap_or_default();
+    let case_sensitive = args.flag(2, false);
     // Ansible's lookups of a missing attribute fail before `default` could apply.
     let mut keyed = Vec::new();
-    for item in items(&value)? {
+    for item in items(value)? {
         let real = attr_path(&item, &attribute);
         if real.is_undefined() {
             return Err(undefined_attribute(&item, &attribute));
         }
-        let key = if case_sensitive {
-            real.clone()
-        } else {
-            fold_case(real.clone())
-        };
+        let key = case_key(real.clone(), case_sensitive);
         keyed.push((key, real, item));
     }
     sort_by_key(&mut keyed, |(k, _, _)| k, false)?;
@@ -173,51 +140,25 @@ fn groupby(value: Jinja, args: Rest<Jinja>, kwargs: Kwargs) -> Result<Jinja, Err
         .collect())
 }
 
-const DICTSORT_USAGE: &str = "dictsort(case_sensitive=false, by='key'|'value', reverse=false)";
-
 /// `dict | dictsort(case_sensitive=false, by='key', reverse=false)`: `[key, value]` pairs
 /// sorted by key or value.
-fn dictsort(value: Jinja, args: Rest<Jinja>, kwargs: Kwargs) -> Result<Jinja, Error> {
-    let [case_sensitive, by, reverse] = <[_; 3]>::try_from(bind(
-        "dictsort",
-        DICTSORT_USAGE,
-        &["case_sensitive", "by", "reverse"],
-        &args,
-        &kwargs,
-    )?)
-    .unwrap_or_default();
-    if !is_dict(&value) {
-        return Err(usage(
-            "dictsort",
-            format!("expected a dict, got {}", type_name(&value)),
-            DICTSORT_USAGE,
-        ));
+fn dictsort(value: &Jinja, args: &Bound) -> Result<Jinja, Error> {
+    if !is_dict(value) {
+        return Err(args.error(format!("expected a dict, got {}", type_name(value))));
     }
-    let by_value = match by.as_ref().map(|b| b.as_str()) {
+    let by_value = match args.get(1).map(Jinja::as_str) {
         None | Some(Some("key")) => false,
         Some(Some("value")) => true,
-        Some(_) => {
-            return Err(usage(
-                "dictsort",
-                "you can only sort by either 'key' or 'value'",
-                DICTSORT_USAGE,
-            ));
-        }
+        Some(_) => return Err(args.error("you can only sort by either 'key' or 'value'")),
     };
-    let case_sensitive = flag(&case_sensitive);
+    let case_sensitive = args.flag(0, false);
     let mut pairs = Vec::new();
-    for key in items(&value)? {
+    for key in items(value)? {
         let item = value.get_item(&key)?;
         let sort_on = if by_value { item.clone() } else { key.clone() };
-        let sort_on = if case_sensitive {
-            sort_on
-        } else {
-            fold_case(sort_on)
-        };
-        pairs.push((sort_on, key, item));
+        pairs.push((case_key(sort_on, case_sensitive), key, item));
     }
-    let reverse = reverse_arg("dictsort", DICTSORT_USAGE, &reverse)?;
-    sort_by_key(&mut pairs, |(k, _, _)| k, reverse)?;
+    sort_by_key(&mut pairs, |(k, _, _)| k, reverse_arg(args, 2)?)?;
     Ok(pairs
         .into_iter()
         .map(|(_, k, v)| Jinja::from(vec![k, v]))

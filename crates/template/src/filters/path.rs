@@ -4,29 +4,29 @@
 use minijinja::value::Value;
 use minijinja::{Environment, Error};
 
-use super::signature::{Bound, Signature, add, type_name};
-use super::text::sig;
+use crate::args::{Bound, Signature, add_filter, sig};
+use crate::python::type_name;
 
 /// Registers this family's filters.
 pub(crate) fn register(env: &mut Environment<'static>) {
-    add(env, &BASENAME, |v, _| {
+    add_filter(env, &BASENAME, |v, _| {
         Ok(Value::from(basename(input(&BASENAME, v)?)))
     });
-    add(env, &DIRNAME, |v, _| {
+    add_filter(env, &DIRNAME, |v, _| {
         Ok(Value::from(dirname(input(&DIRNAME, v)?)))
     });
-    add(env, &SPLITEXT, |v, _| {
+    add_filter(env, &SPLITEXT, |v, _| {
         let (root, ext) = splitext(input(&SPLITEXT, v)?);
         Ok(Value::from(vec![Value::from(root), Value::from(ext)]))
     });
-    add(env, &EXPANDUSER, |v, _| {
+    add_filter(env, &EXPANDUSER, |v, _| {
         Ok(Value::from(expanduser(input(&EXPANDUSER, v)?)))
     });
-    add(env, &REALPATH, |v, _| {
+    add_filter(env, &REALPATH, |v, _| {
         Ok(Value::from(realpath(input(&REALPATH, v)?, 0)))
     });
-    add(env, &RELPATH, relpath);
-    add(env, &URLSPLIT, urlsplit);
+    add_filter(env, &RELPATH, relpath);
+    add_filter(env, &URLSPLIT, urlsplit);
 }
 
 sig!(BASENAME, "basename", []);

@@ -6,15 +6,13 @@ use minijinja::value::{Kwargs, Value as Jinja, ValueKind as JinjaKind};
 use minijinja::{Environment, Error};
 use sha2::{Digest, Sha512};
 
-use super::python::{fail, items, type_name, usage};
+use crate::python::{fail, int, items, type_name};
 
 /// Registers `random` and `shuffle`.
 pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("random", random);
     env.add_filter("shuffle", shuffle);
 }
-
-const RANDOM_USAGE: &str = "random(start=0, step=1, seed=None) on an int or a sequence";
 
 /// `end | random(start, step, seed)`: a random int in `range(start, end, step)`, or a random
 /// item of a sequence; reproducible with `seed`.
@@ -28,7 +26,7 @@ fn random(end: Jinja, args: Kwargs) -> Result<Jinja, Error> {
         None => Mt::from_entropy(),
     };
     let given = |v: &Option<Jinja>| v.as_ref().is_some_and(Jinja::is_true);
-    if let Some(stop) = int_of(&end) {
+    if let Some(stop) = int(&end) {
         let start = if given(&start) {
             arg_int(start.as_ref())?
         } else {
@@ -89,25 +87,13 @@ fn shuffle(value: Jinja, args: Kwargs) -> Result<Jinja, Error> {
     Ok(Jinja::from(list))
 }
 
-/// An int (or bool) value.
-fn int_of(value: &Jinja) -> Option<i128> {
-    match value.kind() {
-        JinjaKind::Bool => Some(i128::from(value.is_true())),
-        JinjaKind::Number if value.is_integer() => i128::try_from(value.clone()).ok(),
-        _ => None,
-    }
-}
-
+/// A `start` or `step` argument, which must be an int.
 fn arg_int(value: Option<&Jinja>) -> Result<i128, Error> {
-    value.and_then(int_of).ok_or_else(|| {
-        usage(
-            "random",
-            format!(
-                "start and step must be ints, got {}",
-                value.map_or("None", type_name)
-            ),
-            RANDOM_USAGE,
-        )
+    value.and_then(int).ok_or_else(|| {
+        fail(format!(
+            "random: start and step must be ints, got {}",
+            value.map_or("None", type_name)
+        ))
     })
 }
 
@@ -166,7 +152,7 @@ impl Mt {
     /// `random.Random(seed)`: ints by absolute value, strings (version 2) as their UTF-8
     /// bytes followed by their SHA-512, read as one big-endian number.
     fn from_seed(seed: &Jinja) -> Result<Self, Error> {
-        if let Some(i) = int_of(seed) {
+        if let Some(i) = int(seed) {
             return Ok(Self::from_bytes_be(&i.unsigned_abs().to_be_bytes()));
         }
         if let Some(text) = seed.as_str() {
@@ -174,11 +160,10 @@ impl Mt {
             bytes.extend_from_slice(&Sha512::digest(text.as_bytes()));
             return Ok(Self::from_bytes_be(&bytes));
         }
-        Err(usage(
-            "random",
-            format!("seed must be an int or a string, got {}", type_name(seed)),
-            RANDOM_USAGE,
-        ))
+        Err(fail(format!(
+            "random: seed must be an int or a string, got {}",
+            type_name(seed)
+        )))
     }
 
     /// Seeds with a non-negative number given as big-endian bytes: its 32-bit words, least

@@ -11,15 +11,15 @@ use minijinja::value::Value;
 use minijinja::{Environment, Error};
 use regex::{Captures, Regex, RegexBuilder};
 
-use super::signature::{Bound, Signature, add, py_str};
-use super::text::sig;
+use crate::args::{Bound, Signature, add_filter, sig};
+use crate::python::py_str;
 
 /// Registers this family's filters.
 pub(crate) fn register(env: &mut Environment<'static>) {
-    add(env, &REGEX_REPLACE, regex_replace);
-    add(env, &REGEX_SEARCH, regex_search);
-    add(env, &REGEX_FINDALL, regex_findall);
-    add(env, &REGEX_ESCAPE, regex_escape);
+    add_filter(env, &REGEX_REPLACE, regex_replace);
+    add_filter(env, &REGEX_SEARCH, regex_search);
+    add_filter(env, &REGEX_FINDALL, regex_findall);
+    add_filter(env, &REGEX_ESCAPE, regex_escape);
 }
 
 sig!(
@@ -34,7 +34,7 @@ sig!(
         "mandatory_count=0"
     ]
 );
-sig!(REGEX_SEARCH, "regex_search", ["regex"], *, **);
+sig!(REGEX_SEARCH, "regex_search", ["regex", "*args"], **);
 sig!(
     REGEX_FINDALL,
     "regex_findall",
@@ -391,13 +391,7 @@ fn regex_replace(v: &Value, args: &Bound) -> Result<Value, Error> {
 /// of those groups; `None` without a match.
 fn regex_search(v: &Value, args: &Bound) -> Result<Value, Error> {
     let text = py_str(v)?;
-    let kw = |name: &str| {
-        args.extra
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .is_some_and(|(_, v)| v.is_true())
-    };
+    let kw = |name: &str| args.kwarg(name).is_some_and(Value::is_true);
     let re = compile(
         &REGEX_SEARCH,
         pattern(args, 0)?,

@@ -5,13 +5,13 @@ use minijinja::value::Value;
 use minijinja::{Environment, Error};
 use oxible_yaml::{Value as Data, ValueKind as DataKind};
 
-use super::signature::{Bound, Signature, add, py_int, type_name};
-use super::text::sig;
+use crate::args::{Bound, Signature, add_filter, sig};
 use crate::convert::{from_jinja, to_jinja};
+use crate::python::{int64, type_name};
 
 /// Registers this family's filters.
 pub(crate) fn register(env: &mut Environment<'static>) {
-    add(env, &TO_JSON, |v, args| {
+    add_filter(env, &TO_JSON, |v, args| {
         json_filter(
             &TO_JSON,
             v,
@@ -22,7 +22,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
             },
         )
     });
-    add(env, &TO_NICE_JSON, |v, args| {
+    add_filter(env, &TO_NICE_JSON, |v, args| {
         let indent = match args.get(0) {
             Some(i) => Some(i.clone()),
             None => Some(Value::from(4)),
@@ -30,9 +30,8 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         let sort_keys = args.flag(1, true);
         json_filter(&TO_NICE_JSON, v, args, JsonDefaults { indent, sort_keys })
     });
-    add(env, &FROM_JSON, from_json);
-    add(env, &FROM_YAML, from_yaml);
-    super::yaml::register(env);
+    add_filter(env, &FROM_JSON, from_json);
+    add_filter(env, &FROM_YAML, from_yaml);
 }
 
 sig!(TO_JSON, "to_json", ["profile=None", "vault_to_text=...", "preprocess_unsafe=..."], **);
@@ -43,27 +42,6 @@ sig!(FROM_YAML, "from_yaml", []);
 /// The filter's input as data (undefined or opaque values cannot be serialized).
 pub(super) fn data(sig: &Signature, v: &Value) -> Result<Data, Error> {
     from_jinja(v).map_err(|e| sig.error(format!("cannot serialize the value: {e}")))
-}
-
-/// The keyword argument `name` among a call's extra keyword arguments.
-pub(super) fn kwarg<'a>(args: &'a Bound, name: &str) -> Option<&'a Value> {
-    args.extra
-        .iter()
-        .rev()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v)
-}
-
-/// Checks that every extra keyword argument is one of `known`.
-pub(super) fn only_kwargs(args: &Bound, known: &[&str]) -> Result<(), Error> {
-    match args
-        .extra
-        .iter()
-        .find(|(k, _)| !known.contains(&k.as_str()))
-    {
-        Some((k, _)) => Err(args.error(format!("unexpected keyword argument '{k}'"))),
-        None => Ok(()),
-    }
 }
 
 /// What a JSON filter defaults to before keyword arguments.
@@ -91,18 +69,15 @@ fn json_filter(
     args: &Bound,
     defaults: JsonDefaults,
 ) -> Result<Value, Error> {
-    only_kwargs(
-        args,
-        &[
-            "indent",
-            "sort_keys",
-            "ensure_ascii",
-            "separators",
-            "allow_nan",
-            "skipkeys",
-            "check_circular",
-        ],
-    )?;
+    args.only_kwargs(&[
+        "indent",
+        "sort_keys",
+        "ensure_ascii",
+        "separators",
+        "allow_nan",
+        "skipkeys",
+        "check_circular",
+    ])?;
     if sig.name == "to_json"
         && args.opt(0).is_some()
         && (args.get(1).is_some() || args.get(2).is_some())
@@ -116,15 +91,14 @@ fn json_filter(
     {
         return Err(args.error(format!("unknown profile {profile}")));
     }
-    let indent_value = kwarg(args, "indent").cloned().or(defaults.indent);
+    let indent_value = args.kwarg("indent").cloned().or(defaults.indent);
     let indent = match indent_value.filter(|i| !i.is_none()) {
         None => None,
         Some(i) => Some(match i.as_str() {
             Some(s) => s.to_string(),
             None => " ".repeat(
                 usize::try_from(
-                    py_int(&i)
-                        .ok_or_else(|| args.error("indent must be an integer or a string"))?,
+                    int64(&i).ok_or_else(|| args.error("indent must be an integer or a string"))?,
                 )
                 .unwrap_or(0),
             ),
@@ -134,7 +108,7 @@ fn json_filter(
         if indent.is_some() { "," } else { ", " }.to_string(),
         ": ".to_string(),
     );
-    if let Some(seps) = kwarg(args, "separators").filter(|s| !s.is_none())
+    if let Some(seps) = args.kwarg("separators").filter(|s| !s.is_none())
         && sig.name == "to_json"
     {
         let parts: Vec<Value> = seps
@@ -151,9 +125,11 @@ fn json_filter(
     }
     let options = JsonOptions {
         indent,
-        sort_keys: kwarg(args, "sort_keys").map_or(defaults.sort_keys, Value::is_true),
-        ensure_ascii: kwarg(args, "ensure_ascii").is_none_or(Value::is_true),
-        allow_nan: kwarg(args, "allow_nan").is_none_or(Value::is_true),
+        sort_keys: args
+            .kwarg("sort_keys")
+            .map_or(defaults.sort_keys, Value::is_true),
+        ensure_ascii: args.kwarg("ensure_ascii").is_none_or(Value::is_true),
+        allow_nan: args.kwarg("allow_nan").is_none_or(Value::is_true),
         item_sep,
         key_sep,
     };

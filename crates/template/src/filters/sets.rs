@@ -11,7 +11,7 @@
 use minijinja::value::{Value as Jinja, ValueKind as JinjaKind};
 use minijinja::{Environment, Error};
 
-use super::python::{contains, eq, fail, is_list, items, type_name};
+use crate::python::{contains, eq, fail, is_list, items, type_name};
 
 /// Registers the set theory filters.
 pub(crate) fn register(env: &mut Environment<'static>) {

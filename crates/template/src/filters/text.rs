@@ -1,71 +1,44 @@
 //! Filters: text (Jinja2's string filters as Ansible has them, and Ansible's own text filters).
 //! The other text families (regular expressions, encodings and hashes, paths and URLs,
-//! serialization, time) live in sibling modules registered from here.
+//! serialization, time, sizes) live in sibling modules.
 
 use std::sync::LazyLock;
 
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind};
 
-use super::signature::{Bound, Signature, add, py_int, py_str, type_name};
+use crate::args::{Bound, Signature, add_filter, sig};
+use crate::python::{float, int64, py_str, type_name};
 
-/// Registers this family's filters, and the other text families'.
+/// Registers this family's filters.
 pub(crate) fn register(env: &mut Environment<'static>) {
-    add(env, &BOOL, bool_filter);
-    add(env, &INT, int_filter);
-    add(env, &FLOAT, float_filter);
-    add(env, &STRING, |v, _| Ok(Value::from(py_str(v)?)));
-    add(env, &LOWER, |v, _| {
+    add_filter(env, &BOOL, bool_filter);
+    add_filter(env, &INT, int_filter);
+    add_filter(env, &FLOAT, float_filter);
+    add_filter(env, &STRING, |v, _| Ok(Value::from(py_str(v)?)));
+    add_filter(env, &LOWER, |v, _| {
         Ok(Value::from(py_str(v)?.to_lowercase()))
     });
-    add(env, &UPPER, |v, _| {
+    add_filter(env, &UPPER, |v, _| {
         Ok(Value::from(py_str(v)?.to_uppercase()))
     });
-    add(env, &CAPITALIZE, |v, _| {
+    add_filter(env, &CAPITALIZE, |v, _| {
         Ok(Value::from(capitalize(&py_str(v)?)))
     });
-    add(env, &TITLE, |v, _| Ok(Value::from(title(&py_str(v)?))));
-    add(env, &TRIM, trim);
-    add(env, &REPLACE, replace);
-    add(env, &CENTER, center);
-    add(env, &INDENT, indent);
-    add(env, &WORDCOUNT, |v, _| {
+    add_filter(env, &TITLE, |v, _| Ok(Value::from(title(&py_str(v)?))));
+    add_filter(env, &TRIM, trim);
+    add_filter(env, &REPLACE, replace);
+    add_filter(env, &CENTER, center);
+    add_filter(env, &INDENT, indent);
+    add_filter(env, &WORDCOUNT, |v, _| {
         Ok(Value::from(WORD.find_iter(&py_str(v)?).count()))
     });
-    add(env, &SPLIT, split);
-    add(env, &QUOTE, quote);
-    add(env, &COMMENT, comment);
-    add(env, &MANDATORY, mandatory);
-    add(env, &TYPE_DEBUG, |v, _| Ok(Value::from(type_name(v))));
-    super::regex::register(env);
-    super::encoding::register(env);
-    super::path::register(env);
-    super::serialize::register(env);
-    super::time::register(env);
-    super::units::register(env);
+    add_filter(env, &SPLIT, split);
+    add_filter(env, &QUOTE, quote);
+    add_filter(env, &COMMENT, comment);
+    add_filter(env, &MANDATORY, mandatory);
+    add_filter(env, &TYPE_DEBUG, |v, _| Ok(Value::from(type_name(v))));
 }
-
-/// Declares a [`Signature`] constant.
-macro_rules! sig {
-    ($id:ident, $name:literal, [$($p:literal),*]) => {
-        $crate::filters::text::sig!($id, $name, [$($p),*], false, false);
-    };
-    ($id:ident, $name:literal, [$($p:literal),*], **) => {
-        $crate::filters::text::sig!($id, $name, [$($p),*], false, true);
-    };
-    ($id:ident, $name:literal, [$($p:literal),*], *, **) => {
-        $crate::filters::text::sig!($id, $name, [$($p),*], true, true);
-    };
-    ($id:ident, $name:literal, [$($p:literal),*], $varargs:expr, $kwargs:expr) => {
-        static $id: $crate::filters::signature::Signature = $crate::filters::signature::Signature {
-            name: $name,
-            params: &[$($p),*],
-            extra_kwargs: $kwargs,
-            varargs: $varargs,
-        };
-    };
-}
-pub(crate) use sig;
 
 sig!(BOOL, "bool", []);
 sig!(INT, "int", ["default=0", "base=10"]);
@@ -87,7 +60,7 @@ sig!(MANDATORY, "mandatory", ["msg=None"]);
 sig!(TYPE_DEBUG, "type_debug", []);
 
 /// Python's `str.isspace` for one character.
-pub(crate) fn is_py_space(c: char) -> bool {
+fn is_py_space(c: char) -> bool {
     c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
 }
 
@@ -108,7 +81,7 @@ fn is_line_break(c: char) -> bool {
 }
 
 /// Python's `str.splitlines()`.
-pub(crate) fn splitlines(s: &str) -> Vec<&str> {
+fn splitlines(s: &str) -> Vec<&str> {
     let mut lines = Vec::new();
     let mut start = 0;
     let mut chars = s.char_indices().peekable();
@@ -228,15 +201,6 @@ pub(crate) fn parse_py_float(text: &str) -> Option<f64> {
     clean.parse::<f64>().ok()
 }
 
-/// A number as f64 (ints, floats, booleans), as Python's `float()` of a number.
-pub(crate) fn number(v: &Value) -> Option<f64> {
-    match v.kind() {
-        ValueKind::Bool => Some(if v.is_true() { 1.0 } else { 0.0 }),
-        ValueKind::Number => f64::try_from(v.clone()).ok(),
-        _ => None,
-    }
-}
-
 /// `int(default=0, base=10)`: Jinja2's `int`: a string is parsed in `base` (falling back to
 /// its float value, so `"42.5"` gives 42), a number truncated; anything unconvertible gives
 /// `default`.
@@ -244,11 +208,11 @@ fn int_filter(v: &Value, args: &Bound) -> Result<Value, Error> {
     let default = args.get(0).cloned().unwrap_or(Value::from(0));
     // A base that is no integer makes Python's int() fail, which falls back to float().
     let base = args.int(1, 10).unwrap_or(-1);
-    if let Some(i) = py_int(v) {
+    if let Some(i) = int64(v) {
         return Ok(Value::from(i));
     }
     if v.kind() == ValueKind::Number {
-        let f = number(v).unwrap_or(f64::NAN);
+        let f = float(v).unwrap_or(f64::NAN);
         if f.is_infinite() {
             return Err(INT.error("cannot convert float infinity to integer"));
         }
@@ -276,7 +240,7 @@ fn float_filter(v: &Value, args: &Bound) -> Result<Value, Error> {
     let default = args.get(0).cloned().unwrap_or(Value::from(0.0));
     let f = match v.as_str() {
         Some(text) => parse_py_float(text),
-        None => number(v),
+        None => float(v),
     };
     Ok(f.map_or(default, Value::from))
 }
@@ -472,13 +436,7 @@ fn comment(v: &Value, args: &Bound) -> Result<Value, Error> {
             )));
         }
     };
-    let kw = |name: &str| {
-        args.extra
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v)
-    };
+    let kw = |name: &str| args.kwarg(name);
     let string_kw = |name: &str, default: &str| -> Result<String, Error> {
         match kw(name) {
             None => Ok(default.to_string()),
@@ -507,10 +465,10 @@ fn comment(v: &Value, args: &Bound) -> Result<Value, Error> {
                     .ok_or_else(|| args.error(format!("invalid '{name}'")))?
             }
             Some(v) if name == "prefix_count" && v.kind() == ValueKind::Number => {
-                number(v).map_or(0, |f| f.trunc() as i64)
+                float(v).map_or(0, |f| f.trunc() as i64)
             }
             Some(v) => {
-                py_int(v).ok_or_else(|| args.error(format!("'{name}' must be an integer")))?
+                int64(v).ok_or_else(|| args.error(format!("'{name}' must be an integer")))?
             }
         };
         Ok(usize::try_from(n).unwrap_or(0))

@@ -6,12 +6,14 @@
 use minijinja::value::Value;
 use minijinja::{Environment, Error};
 
-use super::signature::{Bound, add, py_str};
-use super::text::{number, parse_py_float, sig};
+use crate::args::{Bound, add_filter, sig};
+use crate::python::{float, py_str};
+
+use super::text::parse_py_float;
 
 /// Registers this family's filters.
 pub(crate) fn register(env: &mut Environment<'static>) {
-    add(env, &STRFTIME, strftime);
+    add_filter(env, &STRFTIME, strftime);
 }
 
 sig!(STRFTIME, "strftime", ["second=None", "utc=False"]);
@@ -201,7 +203,7 @@ fn strftime(v: &Value, args: &Bound) -> Result<Value, Error> {
             };
             let f = match s.as_str() {
                 Some(text) => parse_py_float(text).ok_or_else(invalid)?,
-                None => number(s).ok_or_else(invalid)?,
+                None => float(s).ok_or_else(invalid)?,
             };
             if !f.is_finite() || f.abs() > 6.7e16 {
                 return Err(args.error("timestamp out of range for platform time_t"));

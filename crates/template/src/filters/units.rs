@@ -6,13 +6,13 @@ use std::sync::LazyLock;
 use minijinja::value::Value;
 use minijinja::{Environment, Error};
 
-use super::signature::{Bound, add, py_str};
-use super::text::{number, sig};
+use crate::args::{Bound, add_filter, sig};
+use crate::python::{float, py_str};
 
 /// Registers this family's filters.
 pub(crate) fn register(env: &mut Environment<'static>) {
-    add(env, &HUMAN_READABLE, human_readable);
-    add(env, &HUMAN_TO_BYTES, human_to_bytes);
+    add_filter(env, &HUMAN_READABLE, human_readable);
+    add_filter(env, &HUMAN_TO_BYTES, human_to_bytes);
 }
 
 sig!(
@@ -42,7 +42,7 @@ const SIZE_RANGES: [(char, u32); 9] = [
 /// `human_readable(isbits=False, unit=None)`: a byte (or bit) count as `'1.50 KB'`: the
 /// largest unit not above the size, or `unit`; two decimals.
 fn human_readable(v: &Value, args: &Bound) -> Result<Value, Error> {
-    let size = number(v).ok_or_else(|| args.error("human_readable() failed on bad input"))?;
+    let size = float(v).ok_or_else(|| args.error("human_readable() failed on bad input"))?;
     let unit = match args.opt(1) {
         None => None,
         Some(u) => Some(

@@ -8,16 +8,16 @@ use minijinja::value::Value;
 use minijinja::{Environment, Error};
 use oxible_yaml::{Value as Data, ValueKind as DataKind};
 
-use super::serialize::{data, kwarg, only_kwargs};
-use super::signature::{Bound, Signature, add, py_int};
-use super::text::sig;
+use super::serialize::data;
+use crate::args::{Bound, Signature, add_filter, sig};
+use crate::python::int64;
 
 /// Registers this family's filters.
 pub(crate) fn register(env: &mut Environment<'static>) {
-    add(env, &TO_YAML, |v, args| {
+    add_filter(env, &TO_YAML, |v, args| {
         yaml_filter(&TO_YAML, v, args, None, None)
     });
-    add(env, &TO_NICE_YAML, |v, args| {
+    add_filter(env, &TO_NICE_YAML, |v, args| {
         let indent = args.int(0, 4)?;
         yaml_filter(&TO_NICE_YAML, v, args, Some(indent), Some(false))
     });
@@ -624,22 +624,19 @@ fn yaml_filter(
     indent: Option<i64>,
     flow_style: Option<bool>,
 ) -> Result<Value, Error> {
-    only_kwargs(
-        args,
-        &[
-            "indent",
-            "width",
-            "default_flow_style",
-            "sort_keys",
-            "explicit_start",
-            "explicit_end",
-            "allow_unicode",
-        ],
-    )?;
+    args.only_kwargs(&[
+        "indent",
+        "width",
+        "default_flow_style",
+        "sort_keys",
+        "explicit_start",
+        "explicit_end",
+        "allow_unicode",
+    ])?;
     let int_kw = |name: &str, default: Option<i64>| -> Result<Option<i64>, Error> {
-        match kwarg(args, name).filter(|v| !v.is_none()) {
+        match args.kwarg(name).filter(|v| !v.is_none()) {
             None => Ok(default),
-            Some(v) => py_int(v)
+            Some(v) => int64(v)
                 .map(Some)
                 .ok_or_else(|| args.error(format!("'{name}' must be an integer"))),
         }
@@ -650,12 +647,12 @@ fn yaml_filter(
     let width = int_kw("width", None)?
         .filter(|&w| w > 2 * indent as i64)
         .map_or(80, |w| w as usize);
-    let flow_style = match kwarg(args, "default_flow_style") {
+    let flow_style = match args.kwarg("default_flow_style") {
         Some(f) if f.is_none() => None,
         Some(f) => Some(f.is_true()),
         None => flow_style,
     };
-    let sort_keys = kwarg(args, "sort_keys").is_none_or(Value::is_true);
+    let sort_keys = args.kwarg("sort_keys").is_none_or(Value::is_true);
     let node = represent(&data(sig, v)?, flow_style, sort_keys);
     let mut e = Emitter {
         out: String::new(),
@@ -668,12 +665,12 @@ fn yaml_filter(
         best_indent: indent,
         best_width: width,
     };
-    if kwarg(args, "explicit_start").is_some_and(Value::is_true) {
+    if args.kwarg("explicit_start").is_some_and(Value::is_true) {
         e.write_indicator("---", true, false, false);
     }
     e.node(&node, Context::default());
     e.write_indent();
-    if kwarg(args, "explicit_end").is_some_and(Value::is_true) {
+    if args.kwarg("explicit_end").is_some_and(Value::is_true) {
         e.write_indicator("...", true, false, false);
         e.write_indent();
     }
