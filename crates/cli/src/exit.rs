@@ -103,6 +103,16 @@ impl From<oxible_yaml::LoadError> for Failure {
     }
 }
 
+impl From<oxible_executor::RunError> for Failure {
+    /// A run that cannot go on (an invalid host pattern) exits with 1, as `AnsibleError`.
+    fn from(err: oxible_executor::RunError) -> Self {
+        match err {
+            oxible_executor::RunError::Inventory(err) => err.into(),
+            other => Failure::new(FailureClass::General, other),
+        }
+    }
+}
+
 /// Prints `failure` on stderr and returns its exit code.
 pub fn report(failure: &Failure) -> ExitCode {
     eprintln!("{}", failure.text());

@@ -43,6 +43,21 @@ pub struct Args {
     /// List the tags of each play.
     #[arg(long = "list-tags")]
     pub list_tags: bool,
+    /// Connection type to use when neither the play nor the host sets one.
+    #[arg(short = 'c', long = "connection")]
+    pub connection: Option<String>,
+    /// Don't make any changes; predict what would change.
+    #[arg(short = 'C', long = "check")]
+    pub check: bool,
+    /// Show the differences in changed files.
+    #[arg(short = 'D', long = "diff")]
+    pub diff: bool,
+    /// Hosts a task runs on at once (oxible's default is 25; Ansible's is 5).
+    #[arg(short = 'f', long = "forks", default_value_t = 25)]
+    pub forks: usize,
+    /// More output (-v shows every result; repeat for more).
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 /// Runs `oxible playbook`.
@@ -104,10 +119,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     }
     if !(want.hosts || want.tasks || want.tags) {
         check_prompts(&playbooks, &options)?;
-        return Err(Failure::new(
-            FailureClass::General,
-            "running playbooks is not implemented yet",
-        ));
+        return execute(&args, &playbooks, &inventory, options.extra_vars);
     }
     // ansible-playbook lists every tag, `never` included, when --list-tags has no -t/--skip-tags.
     let only = if want.tags && args.tags.is_empty() && args.skip_tags.is_empty() {
@@ -132,6 +144,40 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     }
     print!("{out}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the playbooks and maps the results to ansible-playbook's exit code.
+fn execute(
+    args: &Args,
+    playbooks: &[Playbook],
+    inventory: &oxible_inventory::Inventory,
+    extra_vars: oxible_yaml::Map,
+) -> Result<ExitCode, Failure> {
+    let options = oxible_executor::RunOptions {
+        forks: args.forks,
+        check: args.check,
+        diff: args.diff,
+        tags: TagFilter::new(&args.tags, &args.skip_tags),
+        run_tags: args.tags.clone(),
+        skip_tags: args.skip_tags.clone(),
+        extra_vars,
+        limit: args.limit.clone(),
+        connection: args.connection.clone(),
+    };
+    let output = oxible_output::DefaultOutput::new(std::io::stdout(), args.verbose);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Failure::new(
+                FailureClass::General,
+                format!("cannot start the runtime: {e}"),
+            )
+        })?;
+    let stats = runtime.block_on(oxible_executor::run(
+        playbooks, inventory, &options, &output,
+    ))?;
+    Ok(ExitCode::from(u8::try_from(stats.exit_code()).unwrap_or(1)))
 }
 
 /// Refuses a playbook path that is missing or not a regular file, with Ansible's messages.

@@ -199,6 +199,116 @@ fn timestamp_repr(t: &Timestamp) -> String {
     out
 }
 
+impl Value {
+    /// Python's `json.dumps(value, sort_keys=sort_keys, indent=indent, ensure_ascii=False)`, as
+    /// Ansible's callbacks print results (`{"changed": true, "rc": 0}`; with an indent, one
+    /// entry per line and `,` ending lines). Timestamps print as their text, as Ansible's
+    /// encoder does; `NaN` and `Infinity` as Python writes them.
+    ///
+    /// ```
+    /// use oxible_yaml::{Map, Value};
+    /// let mut map = Map::new();
+    /// map.insert(Value::from("rc"), Value::from(0));
+    /// map.insert(Value::from("changed"), Value::from(true));
+    /// assert_eq!(Value::map(map.clone()).py_json(None, true), r#"{"changed": true, "rc": 0}"#);
+    /// assert_eq!(Value::map(map).py_json(Some(4), true), "{\n    \"changed\": true,\n    \"rc\": 0\n}");
+    /// ```
+    pub fn py_json(&self, indent: Option<usize>, sort_keys: bool) -> String {
+        let mut out = String::new();
+        write_json(self, indent, sort_keys, 0, &mut out);
+        out
+    }
+}
+
+fn write_json(
+    value: &Value,
+    indent: Option<usize>,
+    sort_keys: bool,
+    depth: usize,
+    out: &mut String,
+) {
+    let newline = |out: &mut String, depth: usize| {
+        if let Some(width) = indent {
+            out.push('\n');
+            out.push_str(&" ".repeat(width * depth));
+        }
+    };
+    let separator = if indent.is_some() { "," } else { ", " };
+    match &value.kind {
+        ValueKind::Null => out.push_str("null"),
+        ValueKind::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        ValueKind::Int(i) => out.push_str(&i.to_string()),
+        ValueKind::Float(f) if f.is_nan() => out.push_str("NaN"),
+        ValueKind::Float(f) if f.is_infinite() => {
+            out.push_str(if *f > 0.0 { "Infinity" } else { "-Infinity" })
+        }
+        ValueKind::Float(f) => out.push_str(&float_repr(*f)),
+        ValueKind::Str(s) | ValueKind::Unsafe(s) | ValueKind::Vault(s) => json_string(s, out),
+        ValueKind::Timestamp(t) => json_string(&t.text, out),
+        ValueKind::Seq(items) if items.is_empty() => out.push_str("[]"),
+        ValueKind::Seq(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(separator);
+                }
+                newline(out, depth + 1);
+                write_json(item, indent, sort_keys, depth + 1, out);
+            }
+            newline(out, depth);
+            out.push(']');
+        }
+        ValueKind::Map(map) if map.is_empty() => out.push_str("{}"),
+        ValueKind::Map(map) => {
+            let mut entries: Vec<(String, &Value)> =
+                map.iter().map(|(k, v)| (json_key(k), v)).collect();
+            if sort_keys {
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+            }
+            out.push('{');
+            for (i, (key, item)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(separator);
+                }
+                newline(out, depth + 1);
+                json_string(key, out);
+                out.push_str(": ");
+                write_json(item, indent, sort_keys, depth + 1, out);
+            }
+            newline(out, depth);
+            out.push('}');
+        }
+    }
+}
+
+/// A dict key as Python's `json` writes it (`1` → `"1"`, `True` → `"true"`, `None` → `"null"`).
+fn json_key(key: &Value) -> String {
+    match &key.kind {
+        ValueKind::Null => "null".into(),
+        ValueKind::Bool(b) => if *b { "true" } else { "false" }.into(),
+        _ => key.py_str(),
+    }
+}
+
+/// A JSON string with Python's escapes (`ensure_ascii=False`).
+fn json_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 #[cfg(test)]
 mod tests {
     use crate::{Map, Source, load_source};

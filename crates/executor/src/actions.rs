@@ -1,0 +1,122 @@
+//! Actions that run on the controller and change the play's own state rather than a target
+//! (Ansible's action plugins without a module): `debug`, `set_fact`, `assert`, `fail`.
+
+use std::sync::Arc;
+
+use oxible_template::{Scope, Templar};
+use oxible_yaml::{Map, Value};
+
+use crate::events::Status;
+use crate::host::HostState;
+use crate::task::{Ran, failed};
+
+/// The controller actions this module runs instead of a target module.
+const ACTIONS: &[&str] = &["debug", "set_fact", "assert", "fail"];
+
+/// Whether `module` (a short name) is a controller action.
+pub(crate) fn is_action(module: &str) -> bool {
+    ACTIONS.contains(&module)
+}
+
+/// Runs `module` if it is a controller action; `None` when it is a module for the target.
+pub(crate) fn run(
+    module: &str,
+    args: &Map,
+    scope: &Arc<Scope>,
+    templar: &Templar,
+    host: &mut HostState,
+) -> Option<Result<Ran, String>> {
+    Some(match module {
+        "debug" => debug(args, scope, templar),
+        "set_fact" => Ok(set_fact(args, host)),
+        "assert" => assert(args, scope, templar),
+        "fail" => Ok(fail(args)),
+        _ => return None,
+    })
+}
+
+fn arg<'a>(args: &'a Map, name: &str) -> Option<&'a Value> {
+    args.get(&Value::from(name))
+}
+
+fn ok(result: Map) -> Ran {
+    Ran {
+        status: Status::Ok,
+        result,
+    }
+}
+
+/// `debug`: `msg` (default "Hello world!") or `var` (an expression, shown under its own text).
+fn debug(args: &Map, scope: &Arc<Scope>, templar: &Templar) -> Result<Ran, String> {
+    let mut result = Map::new();
+    if let Some(var) = arg(args, "var") {
+        let expr = var.py_str();
+        let value = match templar.evaluate(&expr, scope) {
+            Ok(value) => value,
+            Err(err) if err.kind == oxible_template::TemplateErrorKind::Undefined => {
+                Value::from("VARIABLE IS NOT DEFINED!")
+            }
+            Err(err) => return Err(err.to_string()),
+        };
+        result.insert(Value::from(expr), value);
+    } else {
+        let msg = arg(args, "msg")
+            .cloned()
+            .unwrap_or_else(|| Value::from("Hello world!"));
+        result.insert(Value::from("msg"), msg);
+    }
+    result.insert(Value::from("changed"), Value::from(false));
+    Ok(ok(result))
+}
+
+/// `set_fact`: the arguments become host variables (`cacheable` is accepted and ignored).
+fn set_fact(args: &Map, host: &mut HostState) -> Ran {
+    let mut facts = Map::new();
+    for (name, value) in args.iter().filter(|(k, _)| k.as_str() != Some("cacheable")) {
+        host.set_facts.insert(name.clone(), value.clone());
+        facts.insert(name.clone(), value.clone());
+    }
+    let mut result = Map::new();
+    result.insert(Value::from("ansible_facts"), Value::map(facts));
+    result.insert(Value::from("changed"), Value::from(false));
+    ok(result)
+}
+
+/// `assert`: every expression in `that` must hold; `fail_msg`/`msg` and `success_msg`.
+fn assert(args: &Map, scope: &Arc<Scope>, templar: &Templar) -> Result<Ran, String> {
+    let that = arg(args, "that").ok_or("missing required arguments: that")?;
+    let conditions: Vec<Value> = match that.as_seq() {
+        Some(items) => items.to_vec(),
+        None => vec![that.clone()],
+    };
+    for cond in &conditions {
+        let holds = templar.condition(cond, scope).map_err(|e| e.to_string())?;
+        if !holds {
+            let msg = arg(args, "fail_msg")
+                .or_else(|| arg(args, "msg"))
+                .cloned()
+                .unwrap_or_else(|| Value::from("Assertion failed"));
+            let mut ran = failed("");
+            ran.result.insert(Value::from("msg"), msg);
+            ran.result.insert(Value::from("assertion"), cond.clone());
+            ran.result
+                .insert(Value::from("evaluated_to"), Value::from(false));
+            return Ok(ran);
+        }
+    }
+    let mut result = Map::new();
+    result.insert(Value::from("changed"), Value::from(false));
+    let msg = arg(args, "success_msg")
+        .cloned()
+        .unwrap_or_else(|| Value::from("All assertions passed"));
+    result.insert(Value::from("msg"), msg);
+    Ok(ok(result))
+}
+
+/// `fail`: always fails, with `msg`.
+fn fail(args: &Map) -> Ran {
+    let msg = arg(args, "msg")
+        .map(Value::py_str)
+        .unwrap_or_else(|| "Failed as requested from task".into());
+    failed(&msg)
+}

@@ -1,0 +1,53 @@
+//! What the executor keeps per host during a run: its connection, the variables tasks gave it
+//! (`set_fact`, `register`, `include_vars`, facts), its failure state and pending handlers.
+
+use std::sync::Arc;
+
+use indexmap::IndexSet;
+use oxible_connection::Connection;
+use oxible_yaml::Map;
+
+/// One host's state across a play.
+#[derive(Debug)]
+pub(crate) struct HostState {
+    /// `inventory_hostname`.
+    pub name: String,
+    /// How to reach it, or why it cannot be reached.
+    pub conn: Result<Arc<dyn Connection>, String>,
+    /// Gathered facts.
+    pub facts: Map,
+    /// `include_vars` results.
+    pub include_vars: Map,
+    /// `set_fact` and `register` results.
+    pub set_facts: Map,
+    /// The host failed and left the play.
+    pub failed: bool,
+    /// The host was unreachable and left the play.
+    pub unreachable: bool,
+    /// `meta: end_host` was run.
+    pub ended: bool,
+    /// Handler names and `listen` topics notified and not yet run.
+    pub notified: IndexSet<String>,
+}
+
+impl HostState {
+    /// A fresh host reached through `conn`.
+    pub fn new(name: &str, conn: Result<Arc<dyn Connection>, String>) -> Self {
+        Self {
+            name: name.to_string(),
+            conn,
+            facts: Map::new(),
+            include_vars: Map::new(),
+            set_facts: Map::new(),
+            failed: false,
+            unreachable: false,
+            ended: false,
+            notified: IndexSet::new(),
+        }
+    }
+
+    /// Whether the host still runs tasks.
+    pub fn active(&self) -> bool {
+        !self.failed && !self.unreachable && !self.ended
+    }
+}

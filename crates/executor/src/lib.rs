@@ -1,0 +1,217 @@
+//! Running plays: hosts chosen, tasks run with Ansible's semantics, events emitted.
+//!
+//! Brief overview:
+//! - [`run`]: runs loaded playbooks against an inventory with [`RunOptions`], sending
+//!   [`Event`]s to an [`EventSink`], and returns the per-host [`Stats`].
+//! - The linear strategy (`play.rs`) runs each task on every active host before the next;
+//!   `task.rs` runs one task on one host (variables, `when`, loops, module or action,
+//!   `changed_when`/`failed_when`, `register`, `notify`); `actions.rs` holds the controller-side
+//!   actions (`debug`, `set_fact`, `assert`, `fail`).
+//!
+//! **Architecture Invariant:** the executor never prints: everything the user sees goes
+//! through [`EventSink`]. It reaches targets only through `oxible-connection` and
+//! `oxible-modules`.
+//!
+//! **API Boundary:** `run`, `RunOptions`, `Event`, `EventSink`, `Stats`.
+#![deny(missing_docs)]
+
+mod actions;
+mod context;
+mod events;
+mod host;
+mod join;
+mod play;
+mod stats;
+mod task;
+
+use std::sync::{Arc, Mutex};
+
+use oxible_connection::{Connection, Local};
+use oxible_inventory::Inventory;
+use oxible_playbook::{Entry, Playbook, Role, TagFilter, Task};
+use oxible_template::Templar;
+use oxible_yaml::{Map, Value};
+
+pub use events::{Event, EventSink, Status};
+pub use stats::{HostStats, Stats};
+
+use context::Inherited;
+use host::HostState;
+use play::PlayRun;
+
+/// How to run: the command-line options that change execution.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Hosts a task runs on at once (`-f`).
+    pub forks: usize,
+    /// `--check`.
+    pub check: bool,
+    /// `--diff`.
+    pub diff: bool,
+    /// `--tags` / `--skip-tags`.
+    pub tags: TagFilter,
+    /// `--tags`, as `ansible_run_tags` reports them.
+    pub run_tags: Vec<String>,
+    /// `--skip-tags`, as `ansible_skip_tags` reports them.
+    pub skip_tags: Vec<String>,
+    /// `-e`.
+    pub extra_vars: Map,
+    /// `--limit`.
+    pub limit: Option<String>,
+    /// `-c`: the connection type when neither the play nor the host sets one.
+    pub connection: Option<String>,
+}
+
+/// Why a run could not go on (as opposed to tasks failing on hosts).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// A play's host pattern is invalid.
+    #[error(transparent)]
+    Inventory(#[from] oxible_inventory::InventoryError),
+}
+
+/// Runs `playbooks` in order against `inventory`, reporting to `sink`.
+pub async fn run(
+    playbooks: &[Playbook],
+    inventory: &Inventory,
+    options: &RunOptions,
+    sink: &dyn EventSink,
+) -> Result<Stats, RunError> {
+    let templar = Templar::new();
+    let stats = Mutex::new(Stats::default());
+    for playbook in playbooks {
+        for play in &playbook.plays {
+            let selection = inventory.select(&play.hosts.join(","), options.limit.as_deref())?;
+            for warning in &selection.warnings {
+                sink.emit(Event::Warning(warning.message.clone()));
+            }
+            sink.emit(Event::PlayStart {
+                name: play.display_name(),
+            });
+            let mut roles = Vec::new();
+            for role in &play.roles {
+                all_roles(role, &mut roles);
+            }
+            let role_layer = |pick: fn(&Role) -> Option<&Value>| -> Vec<Arc<Map>> {
+                roles
+                    .iter()
+                    .filter_map(|r| pick(r).and_then(Value::as_map))
+                    .map(|m| Arc::new(m.clone()))
+                    .collect()
+            };
+            let run = PlayRun {
+                play,
+                inventory,
+                templar: &templar,
+                options,
+                sink,
+                stats: &stats,
+                hosts: selection.hosts.clone(),
+                role_defaults: role_layer(|r| r.defaults.as_ref()),
+                role_vars: role_layer(|r| r.vars.as_ref()),
+                handlers: handlers(play, &roles),
+            };
+            if selection.hosts.is_empty() {
+                sink.emit(Event::Warning(
+                    "no hosts matched, skipping this play".into(),
+                ));
+                continue;
+            }
+            let mut hosts: Vec<HostState> = selection
+                .hosts
+                .iter()
+                .map(|name| HostState::new(name, connect(inventory, play, options, name)))
+                .collect();
+            run.run(&mut hosts).await;
+        }
+    }
+    let stats = stats
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    sink.emit(Event::Recap(stats.clone()));
+    Ok(stats)
+}
+
+/// Every role of a play, dependencies first, each once.
+fn all_roles<'p>(role: &'p Role, out: &mut Vec<&'p Role>) {
+    for dep in &role.dependencies {
+        all_roles(dep, out);
+    }
+    if !out.iter().any(|r| std::ptr::eq(*r, role)) {
+        out.push(role);
+    }
+}
+
+/// The play's handlers: every role's, then the play's own.
+fn handlers<'p>(
+    play: &'p oxible_playbook::Play,
+    roles: &[&'p Role],
+) -> Vec<(&'p Task, Inherited<'p>)> {
+    let top = Inherited {
+        keywords: vec![&play.keywords],
+        handler: true,
+        ..Inherited::default()
+    };
+    let mut out = Vec::new();
+    for role in roles {
+        flatten(&role.handlers, &top.in_role(role), &mut out);
+    }
+    flatten(&play.handlers, &top, &mut out);
+    out
+}
+
+fn flatten<'p>(
+    entries: &'p [Entry],
+    inherited: &Inherited<'p>,
+    out: &mut Vec<(&'p Task, Inherited<'p>)>,
+) {
+    for entry in entries {
+        match entry {
+            Entry::Task(task) => out.push((task, inherited.clone())),
+            Entry::Block(block) => flatten(
+                &block.block,
+                &inherited.inside(&block.keywords, &block.when),
+                out,
+            ),
+            Entry::ImportTasks { task, entries, .. } => {
+                flatten(entries, &inherited.inside(&task.keywords, &task.when), out)
+            }
+            Entry::ImportRole { task, role } => flatten(
+                &role.handlers,
+                &inherited.inside(&task.keywords, &task.when).in_role(role),
+                out,
+            ),
+        }
+    }
+}
+
+/// The connection for `host`: `ansible_connection`, else the play's `connection:`, else `-c`,
+/// else `local` for localhost and `ssh` for the rest (as Ansible).
+fn connect(
+    inventory: &Inventory,
+    play: &oxible_playbook::Play,
+    options: &RunOptions,
+    host: &str,
+) -> Result<Arc<dyn Connection>, String> {
+    let host_vars = inventory.host_vars(host).unwrap_or_default();
+    let kind = host_vars
+        .get(&Value::from("ansible_connection"))
+        .map(Value::py_str)
+        .or_else(|| play.keywords.get("connection").map(Value::py_str))
+        .or_else(|| options.connection.clone())
+        .unwrap_or_else(|| {
+            if oxible_inventory::LOCALHOST_NAMES.contains(&host) {
+                "local"
+            } else {
+                "ssh"
+            }
+            .to_string()
+        });
+    match kind.as_str() {
+        "local" | "ansible.builtin.local" => Ok(Arc::new(Local)),
+        other => Err(format!(
+            "Failed to connect to the host: the '{other}' connection is not available in oxible yet"
+        )),
+    }
+}

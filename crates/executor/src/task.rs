@@ -1,0 +1,587 @@
+//! One task on one host: variables, `when`, loops, arguments, the action or module, then
+//! `changed_when`/`failed_when`, `register`, `notify`, the event and the counters.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use oxible_modules::{Args, Target};
+use oxible_playbook::{Loop, Play, Task};
+use oxible_template::{MagicVars, Scope, TemplateError, VarSource, run_lookup, without_omitted};
+use oxible_yaml::{Map, Value, ValueKind};
+
+use crate::actions;
+use crate::context::Inherited;
+use crate::events::{Event, Status};
+use crate::host::HostState;
+use crate::play::PlayRun;
+
+/// What the play does after a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flow {
+    /// Go on.
+    Continue,
+    /// `meta: end_play`.
+    EndPlay,
+}
+
+/// The tags a task carries: its own plus those of the play, roles, blocks and imports around it.
+pub(crate) fn task_tags(task: &Task, inherited: &Inherited<'_>, play: &Play) -> BTreeSet<String> {
+    let mut tags: BTreeSet<String> = play.tags.iter().chain(&task.tags).cloned().collect();
+    if let Some(role) = inherited.role {
+        tags.extend(role.def.tags.iter().cloned());
+    }
+    for keywords in &inherited.keywords {
+        if let Some(value) = keywords.get("tags") {
+            match value.as_seq() {
+                Some(items) => tags.extend(items.iter().map(Value::py_str)),
+                None => tags.extend(value.py_str().split(',').map(|t| t.trim().to_string())),
+            }
+        }
+    }
+    tags
+}
+
+/// One task of the play, ready to run on hosts.
+pub(crate) struct TaskRun<'a, 'p> {
+    pub play: &'a PlayRun<'p>,
+    pub task: &'p Task,
+    pub inherited: &'a Inherited<'p>,
+}
+
+/// What running the task (or one loop item) produced.
+pub(crate) struct Ran {
+    /// How it ended.
+    pub status: Status,
+    /// The result dict.
+    pub result: Map,
+}
+
+impl<'p> TaskRun<'_, 'p> {
+    /// The name shown in `TASK [...]`: `role : name`, the name, or the action.
+    pub fn display_name(&self) -> String {
+        let name = match &self.task.name {
+            Some(name) if !name.is_empty() => {
+                let scope = self.play_scope();
+                self.play
+                    .templar
+                    .template_str(name, &scope)
+                    .map(|v| v.py_str())
+                    .unwrap_or_else(|_| name.clone())
+            }
+            _ => oxible_playbook::short_name(&self.task.action.module).to_string(),
+        };
+        match self.inherited.role {
+            Some(role) => format!("{} : {name}", role.name),
+            None => name,
+        }
+    }
+
+    /// The `TaskStart` event for this task.
+    pub fn start_event(&self, handler: bool) -> Event {
+        Event::TaskStart {
+            name: self.display_name(),
+            handler,
+            origin: self.task.span.clone(),
+            action: actions::is_action(oxible_playbook::short_name(&self.task.action.module)),
+        }
+    }
+
+    /// Play-level variables only (for names shown before any host runs the task).
+    fn play_scope(&self) -> Arc<Scope> {
+        let mut scope = Scope::new(self.play.templar);
+        scope.push(VarSource::PlayVars, Arc::new(self.play.play.vars.clone()));
+        scope.push(
+            VarSource::ExtraVars,
+            Arc::new(self.play.options.extra_vars.clone()),
+        );
+        scope.into_shared()
+    }
+
+    /// Every variable the task sees on `host`, by precedence, plus `extra` at loop level.
+    fn scope(&self, host: &HostState, extra: Option<Map>) -> Arc<Scope> {
+        let play = self.play;
+        let mut scope = Scope::new(play.templar);
+        for defaults in &play.role_defaults {
+            scope.push(VarSource::RoleDefaults, defaults.clone());
+        }
+        if let Some(role) = self.inherited.role
+            && let Some(defaults) = role.defaults.as_ref().and_then(Value::as_map)
+        {
+            scope.push(VarSource::RoleDefaults, Arc::new(defaults.clone()));
+        }
+        scope.push(
+            VarSource::Inventory,
+            Arc::new(play.inventory.host_vars(&host.name).unwrap_or_default()),
+        );
+        scope.push(VarSource::Facts, Arc::new(host.facts.clone()));
+        scope.push(VarSource::PlayVars, Arc::new(play.play.vars.clone()));
+        for vars in &play.role_vars {
+            scope.push(VarSource::RoleVars, vars.clone());
+        }
+        if let Some(role) = self.inherited.role {
+            if let Some(vars) = role.vars.as_ref().and_then(Value::as_map) {
+                scope.push(VarSource::RoleVars, Arc::new(vars.clone()));
+            }
+            scope.push(VarSource::RoleParams, Arc::new(role.def.params.clone()));
+        }
+        for vars in &self.inherited.block_vars {
+            scope.push(VarSource::BlockVars, vars.clone());
+        }
+        if let Some(vars) = self.task.keywords.get("vars").and_then(Value::as_map) {
+            scope.push(VarSource::TaskVars, Arc::new(vars.clone()));
+        }
+        scope.push(VarSource::IncludeVars, Arc::new(host.include_vars.clone()));
+        scope.push(VarSource::SetFact, Arc::new(host.set_facts.clone()));
+        scope.push(
+            VarSource::ExtraVars,
+            Arc::new(play.options.extra_vars.clone()),
+        );
+        scope.push(VarSource::Magic, Arc::new(self.magic(host).to_map()));
+        if let Some(extra) = extra {
+            scope.push(VarSource::Loop, Arc::new(extra));
+        }
+        scope.into_shared()
+    }
+
+    fn magic(&self, host: &HostState) -> MagicVars {
+        let play = self.play;
+        MagicVars {
+            inventory_hostname: host.name.clone(),
+            groups: play.inventory.groups_dict(),
+            group_names: play.inventory.group_names(&host.name),
+            play_hosts: play.hosts.clone(),
+            play_batch: play.hosts.clone(),
+            playbook_dir: play.play.basedir.display().to_string(),
+            inventory_file: None,
+            role: self
+                .inherited
+                .role
+                .map(|r| (r.name.clone(), r.path.display().to_string())),
+            check_mode: self.check_mode(),
+            diff_mode: play.options.diff,
+            run_tags: play.options.run_tags.clone(),
+            skip_tags: play.options.skip_tags.clone(),
+        }
+    }
+
+    fn keyword(&self, key: &str) -> Option<&Value> {
+        self.inherited.keyword(&self.task.keywords, key)
+    }
+
+    fn check_mode(&self) -> bool {
+        match self.keyword("check_mode").and_then(Value::as_bool) {
+            Some(forced) => forced,
+            None => self.play.options.check,
+        }
+    }
+
+    /// Whether the task's inherited and own `when` conditions hold on `host` (errors count as
+    /// false here; `on_host` reports them).
+    pub fn condition_holds(&self, host: &HostState) -> bool {
+        let scope = self.scope(host, None);
+        self.when(&scope).unwrap_or(false)
+    }
+
+    fn when(&self, scope: &Arc<Scope>) -> Result<bool, TemplateError> {
+        for cond in self.inherited.when.iter().chain(&self.task.when) {
+            if !self.play.templar.condition(cond, scope)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Runs the task on `host`, reports it, and updates the host's state.
+    pub async fn on_host(&self, host: &mut HostState) -> crate::task::Flow {
+        let loop_var = self.loop_var();
+        let items = match &self.task.looping {
+            None => None,
+            Some(looping) => match self.loop_items(looping, host) {
+                Ok(items) => Some(items),
+                Err(err) => {
+                    self.finish(host, failed(&err.to_string()), None, false);
+                    return Flow::Continue;
+                }
+            },
+        };
+        let Some(items) = items else {
+            let ran = self.run_once(host, None).await;
+            self.finish(host, ran, None, true);
+            return Flow::Continue;
+        };
+        let mut results = Vec::new();
+        let (mut any_changed, mut any_failed, mut all_skipped) = (false, false, true);
+        for item in items {
+            let mut extra = Map::new();
+            extra.insert(Value::from(loop_var.as_str()), item.clone());
+            let ran = self.run_once(host, Some(extra)).await;
+            let mut result = ran.result.clone();
+            result.insert(Value::from(loop_var.as_str()), item.clone());
+            result.insert(
+                Value::from("ansible_loop_var"),
+                Value::from(loop_var.as_str()),
+            );
+            any_changed |= ran.status == Status::Changed;
+            any_failed |= ran.status == Status::Failed;
+            all_skipped &= ran.status == Status::Skipped;
+            let label = self.label(&item, host, &loop_var);
+            self.emit(host, ran.status, result.clone(), Some(label));
+            results.push(Value::map(result));
+        }
+        let no_items = results.is_empty();
+        let mut result = Map::new();
+        result.insert(Value::from("results"), Value::seq(results));
+        result.insert(Value::from("changed"), Value::from(any_changed));
+        let status = if any_failed {
+            result.insert(Value::from("failed"), Value::from(true));
+            result.insert(Value::from("msg"), Value::from("One or more items failed"));
+            Status::Failed
+        } else if all_skipped {
+            result.insert(Value::from("skipped"), Value::from(true));
+            let reason = if no_items {
+                "No items in the list"
+            } else {
+                "All items skipped"
+            };
+            result.insert(Value::from("skipped_reason"), Value::from(reason));
+            self.finish(
+                host,
+                Ran {
+                    status: Status::Skipped,
+                    result,
+                },
+                None,
+                no_items,
+            );
+            return Flow::Continue;
+        } else {
+            result.insert(Value::from("msg"), Value::from("All items completed"));
+            if any_changed {
+                Status::Changed
+            } else {
+                Status::Ok
+            }
+        };
+        self.finish(host, Ran { status, result }, None, false);
+        Flow::Continue
+    }
+
+    fn loop_var(&self) -> String {
+        self.task
+            .keywords
+            .get("loop_control")
+            .and_then(|lc| lc.get("loop_var"))
+            .map(Value::py_str)
+            .unwrap_or_else(|| "item".to_string())
+    }
+
+    fn label(&self, item: &Value, host: &HostState, loop_var: &str) -> Value {
+        let Some(label) = self
+            .task
+            .keywords
+            .get("loop_control")
+            .and_then(|lc| lc.get("label"))
+        else {
+            return item.clone();
+        };
+        let mut extra = Map::new();
+        extra.insert(Value::from(loop_var), item.clone());
+        let scope = self.scope(host, Some(extra));
+        self.play
+            .templar
+            .template(label, &scope)
+            .unwrap_or_else(|_| label.clone())
+    }
+
+    /// The items of `loop:` (a list) or `with_<lookup>:` (through the lookup).
+    fn loop_items(&self, looping: &Loop, host: &HostState) -> Result<Vec<Value>, TemplateError> {
+        let scope = self.scope(host, None);
+        let templar = self.play.templar;
+        match looping {
+            Loop::Loop(value) => {
+                let items = templar.template(value, &scope)?;
+                match items.as_seq() {
+                    Some(items) => Ok(items.to_vec()),
+                    None => Err(loop_not_list(&items)),
+                }
+            }
+            Loop::With { lookup, terms } => {
+                let terms = templar.template(terms, &scope)?;
+                let terms = match terms.as_seq() {
+                    Some(items) => items.to_vec(),
+                    None => vec![terms],
+                };
+                run_lookup(lookup, &terms, &Map::new(), &scope)
+            }
+        }
+    }
+
+    /// One run of the task (or of one loop item).
+    async fn run_once(&self, host: &mut HostState, extra: Option<Map>) -> Ran {
+        let scope = self.scope(host, extra);
+        match self.when(&scope) {
+            Ok(true) => {}
+            Ok(false) => return skipped(),
+            Err(err) => return failed(&format!("The conditional check failed: {err}")),
+        }
+        let args = match self
+            .play
+            .templar
+            .template(&Value::map(self.task.action.args.clone()), &scope)
+        {
+            Ok(args) => without_omitted(args.as_map().unwrap_or(&Map::new())),
+            Err(err) => return failed(&err.to_string()),
+        };
+        let module = oxible_playbook::short_name(&self.task.action.module);
+        let mut ran = match actions::run(module, &args, &scope, self.play.templar, host) {
+            Some(Ok(ran)) => ran,
+            Some(Err(msg)) => failed(&msg),
+            None => self.run_module(host, &args).await,
+        };
+        if ran.status != Status::Skipped
+            && let Err(err) = self.apply_changed_failed_when(&mut ran, host)
+        {
+            return failed(&err.to_string());
+        }
+        ran
+    }
+
+    async fn run_module(&self, host: &mut HostState, args: &Map) -> Ran {
+        let name = &self.task.action.module;
+        let Some(module) = oxible_modules::find(name) else {
+            let hint = oxible_yaml::did_you_mean(
+                oxible_playbook::short_name(name),
+                oxible_modules::names(),
+            )
+            .map(|d| format!(" {d}"))
+            .unwrap_or_default();
+            return failed(&format!(
+                "The module {name} was not found in configured module paths.{hint}"
+            ));
+        };
+        let args = match Args::validate(module.name(), module.spec(), args) {
+            Ok(args) => args,
+            Err(err) => return failed(&err.to_string()),
+        };
+        let conn = match &host.conn {
+            Ok(conn) => conn.clone(),
+            Err(reason) => {
+                let mut result = Map::new();
+                result.insert(Value::from("msg"), Value::from(reason.as_str()));
+                result.insert(Value::from("unreachable"), Value::from(true));
+                result.insert(Value::from("changed"), Value::from(false));
+                return Ran {
+                    status: Status::Unreachable,
+                    result,
+                };
+            }
+        };
+        let target = Target {
+            conn: conn.as_ref(),
+            check_mode: self.check_mode(),
+            diff: self.play.options.diff,
+            become_: None,
+            env: Vec::new(),
+        };
+        match module.run(&target, args).await {
+            Ok(outcome) => {
+                let status = match (outcome.failed, outcome.changed) {
+                    (true, _) => Status::Failed,
+                    (false, true) => Status::Changed,
+                    (false, false)
+                        if outcome
+                            .values
+                            .get(&Value::from("skipped"))
+                            .and_then(Value::as_bool)
+                            == Some(true) =>
+                    {
+                        Status::Skipped
+                    }
+                    _ => Status::Ok,
+                };
+                Ran {
+                    status,
+                    result: outcome.into_result(),
+                }
+            }
+            Err(oxible_modules::ModuleError::Connection(err)) => {
+                let mut result = Map::new();
+                result.insert(Value::from("msg"), Value::from(err.to_string()));
+                result.insert(Value::from("unreachable"), Value::from(true));
+                result.insert(Value::from("changed"), Value::from(false));
+                Ran {
+                    status: Status::Unreachable,
+                    result,
+                }
+            }
+            Err(err) => failed(&err.to_string()),
+        }
+    }
+
+    /// `changed_when` / `failed_when`, evaluated with the result registered under its name.
+    fn apply_changed_failed_when(
+        &self,
+        ran: &mut Ran,
+        host: &HostState,
+    ) -> Result<(), TemplateError> {
+        let changed_when = self.task.keywords.get("changed_when");
+        let failed_when = self.task.keywords.get("failed_when");
+        if changed_when.is_none() && failed_when.is_none() {
+            return Ok(());
+        }
+        let mut extra = Map::new();
+        if let Some(name) = self.task.keywords.get("register").and_then(Value::as_str) {
+            extra.insert(Value::from(name), Value::map(ran.result.clone()));
+        }
+        let scope = self.scope(host, Some(extra));
+        let templar = self.play.templar;
+        if let Some(cond) = changed_when {
+            let changed = templar.condition(cond, &scope)?;
+            ran.result
+                .insert(Value::from("changed"), Value::from(changed));
+            if ran.status != Status::Failed {
+                ran.status = if changed { Status::Changed } else { Status::Ok };
+            }
+        }
+        if let Some(cond) = failed_when {
+            let failed = templar.condition(cond, &scope)?;
+            ran.result
+                .insert(Value::from("failed_when_result"), Value::from(failed));
+            if failed {
+                ran.result.insert(Value::from("failed"), Value::from(true));
+                ran.status = Status::Failed;
+            } else {
+                ran.result.shift_remove(&Value::from("failed"));
+                if ran.status == Status::Failed {
+                    let changed = ran
+                        .result
+                        .get(&Value::from("changed"))
+                        .and_then(Value::as_bool)
+                        == Some(true);
+                    ran.status = if changed { Status::Changed } else { Status::Ok };
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Reports the final result, registers it, notifies handlers, counts it.
+    fn finish(&self, host: &mut HostState, ran: Ran, item: Option<Value>, emit: bool) {
+        let ignore_errors = self.truthy("ignore_errors");
+        if emit {
+            self.emit(host, ran.status, ran.result.clone(), item);
+        }
+        if let Some(name) = self.task.keywords.get("register").and_then(Value::as_str) {
+            host.set_facts
+                .insert(Value::from(name), Value::map(ran.result.clone()));
+        }
+        let name = host.name.clone();
+        match ran.status {
+            Status::Changed => self.notify(host),
+            Status::Failed if ignore_errors => {}
+            Status::Failed => host.failed = true,
+            Status::Unreachable => host.unreachable = true,
+            _ => {}
+        }
+        self.play.stats_mut(|stats| {
+            let counters = stats.host(&name);
+            match ran.status {
+                Status::Ok => counters.ok += 1,
+                Status::Changed => {
+                    counters.ok += 1;
+                    counters.changed += 1;
+                }
+                Status::Skipped => counters.skipped += 1,
+                Status::Failed if ignore_errors => {
+                    counters.ok += 1;
+                    counters.ignored += 1;
+                    if ran
+                        .result
+                        .get(&Value::from("changed"))
+                        .and_then(Value::as_bool)
+                        == Some(true)
+                    {
+                        counters.changed += 1;
+                    }
+                }
+                Status::Failed => counters.failed += 1,
+                Status::Unreachable => counters.unreachable += 1,
+            }
+        });
+    }
+
+    fn emit(&self, host: &HostState, status: Status, result: Map, item: Option<Value>) {
+        let ignored = status == Status::Failed && self.truthy("ignore_errors");
+        let verbose_always = oxible_playbook::short_name(&self.task.action.module) == "debug";
+        self.play.sink.emit(Event::HostResult {
+            host: host.name.clone(),
+            status,
+            result,
+            item,
+            ignored,
+            verbose_always,
+        });
+    }
+
+    fn truthy(&self, key: &str) -> bool {
+        match self.keyword(key) {
+            Some(value) => match &value.kind {
+                ValueKind::Bool(b) => *b,
+                ValueKind::Str(s) => {
+                    matches!(s.to_ascii_lowercase().as_str(), "yes" | "true" | "on" | "1")
+                }
+                _ => false,
+            },
+            None => false,
+        }
+    }
+
+    fn notify(&self, host: &mut HostState) {
+        let Some(notify) = self.task.keywords.get("notify") else {
+            return;
+        };
+        let names: Vec<String> = match notify.as_seq() {
+            Some(items) => items.iter().map(Value::py_str).collect(),
+            None => vec![notify.py_str()],
+        };
+        host.notified.extend(names);
+    }
+}
+
+fn loop_not_list(value: &Value) -> TemplateError {
+    TemplateError {
+        kind: oxible_template::TemplateErrorKind::Evaluation,
+        message: format!(
+            "Invalid data passed to 'loop', it requires a list, got this instead: {}. Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup.",
+            value.py_str()
+        ),
+        template: String::new(),
+        range: None,
+    }
+}
+
+fn skipped() -> Ran {
+    let mut result = Map::new();
+    result.insert(Value::from("changed"), Value::from(false));
+    result.insert(
+        Value::from("skip_reason"),
+        Value::from("Conditional result was False"),
+    );
+    result.insert(Value::from("skipped"), Value::from(true));
+    Ran {
+        status: Status::Skipped,
+        result,
+    }
+}
+
+/// A failed result with `msg`.
+pub(crate) fn failed(msg: &str) -> Ran {
+    let mut result = Map::new();
+    result.insert(Value::from("changed"), Value::from(false));
+    result.insert(Value::from("failed"), Value::from(true));
+    result.insert(Value::from("msg"), Value::from(msg));
+    Ran {
+        status: Status::Failed,
+        result,
+    }
+}
