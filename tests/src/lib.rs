@@ -142,3 +142,192 @@ pub fn describe(value: &Value) -> Json {
         ]),
     }
 }
+
+/// What one tool did to a fixture run: its outcome with run-specific text masked, and the
+/// files it left in the work directory (path → (mode, content)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunResult {
+    /// Exit code.
+    pub code: i32,
+    /// Standard output, masked (timings, temporary paths).
+    pub stdout: String,
+    /// Files left under the work directory.
+    pub files: std::collections::BTreeMap<String, (u32, Vec<u8>)>,
+}
+
+/// Runs `tests/fixtures/runs/<name>/site.yml` with `tool` (`"ansible"` or `"oxible"`) against
+/// localhost over the local connection, in a fresh copy of the fixture, with `-e workdir=<dir>`
+/// pointing at a fresh empty directory the playbook may write to. Extra arguments come from
+/// the fixture's `args` file (one line = one run; the first line is used) plus `extra`. When
+/// `runs` is 2 the playbook runs twice in the same directories and the second run is returned
+/// (idempotence checks).
+pub fn run_fixture(tool: &str, name: &str, extra: &[&str], runs: usize) -> RunResult {
+    let fixture = fixtures_dir().join("runs").join(name);
+    let root =
+        std::env::temp_dir().join(format!("oxible-run-{}-{tool}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let play_dir = root.join("play");
+    let work = root.join("work");
+    copy_dir(&fixture, &play_dir);
+    std::fs::create_dir_all(&work).expect("work dir");
+    let args_file = std::fs::read_to_string(fixture.join("args")).unwrap_or_default();
+    let mut args: Vec<String> = vec![
+        "-i".into(),
+        "localhost,".into(),
+        "-c".into(),
+        "local".into(),
+        "site.yml".into(),
+    ];
+    args.extend(
+        args_file
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(String::from),
+    );
+    args.push("-e".into());
+    args.push(format!("workdir={}", work.display()));
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut outcome = None;
+    for _ in 0..runs.max(1) {
+        outcome = Some(match tool {
+            "ansible" => ansible("playbook", &play_dir, &argv),
+            _ => oxible("playbook", &play_dir, &argv),
+        });
+    }
+    let outcome = outcome.expect("ran at least once");
+    let mut files = std::collections::BTreeMap::new();
+    collect_files(&work, &work, &mut files);
+    let stdout = mask(
+        &outcome.stdout,
+        &[
+            (&work.display().to_string(), "<WORK>"),
+            (&play_dir.display().to_string(), "<PLAY>"),
+        ],
+    );
+    let _ = std::fs::remove_dir_all(&root);
+    RunResult {
+        code: outcome.code,
+        stdout,
+        files,
+    }
+}
+
+/// `text` with timings and the given paths replaced by stable markers.
+fn mask(text: &str, paths: &[(&str, &str)]) -> String {
+    let mut out = text.to_string();
+    for (path, marker) in paths {
+        out = out.replace(path, marker);
+    }
+    let mut masked = String::with_capacity(out.len());
+    for line in out.lines() {
+        masked.push_str(&mask_timings(line));
+        masked.push('\n');
+    }
+    masked
+}
+
+/// Replaces the values of `"delta"`, `"start"` and `"end"` keys in a JSON-ish line.
+fn mask_timings(line: &str) -> String {
+    let mut out = line.to_string();
+    for key in ["\"delta\": \"", "\"start\": \"", "\"end\": \""] {
+        let mut from = 0;
+        while let Some(at) = out[from..].find(key) {
+            let start = from + at + key.len();
+            let Some(len) = out[start..].find('"') else {
+                break;
+            };
+            out.replace_range(start..start + len, "<T>");
+            from = start + 3;
+        }
+    }
+    out
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from)
+        .expect("read fixture")
+        .filter_map(Result::ok)
+    {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy fixture file");
+        }
+    }
+}
+
+fn collect_files(
+    root: &Path,
+    dir: &Path,
+    out: &mut std::collections::BTreeMap<String, (u32, Vec<u8>)>,
+) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        let rel = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        let mode = meta.permissions().mode() & 0o7777;
+        if meta.file_type().is_symlink() {
+            let target = std::fs::read_link(&path)
+                .map(|t| t.display().to_string())
+                .unwrap_or_default();
+            out.insert(rel, (0o120000, target.into_bytes()));
+        } else if meta.is_dir() {
+            out.insert(format!("{rel}/"), (mode, Vec::new()));
+            collect_files(root, &path, out);
+        } else {
+            out.insert(rel, (mode, std::fs::read(&path).unwrap_or_default()));
+        }
+    }
+}
+
+/// Runs fixture `name` with both tools and asserts identical exit codes, masked output and
+/// resulting files; with `idempotent`, also asserts that a second oxible run changes nothing.
+pub fn check_run_fixture(name: &str, idempotent: bool) {
+    let theirs = run_fixture("ansible", name, &[], 1);
+    let ours = run_fixture("oxible", name, &[], 1);
+    assert_eq!(
+        ours.code, theirs.code,
+        "exit code of {name}\n--- ansible\n{}\n--- oxible\n{}",
+        theirs.stdout, ours.stdout
+    );
+    let diff: Vec<String> = theirs
+        .stdout
+        .lines()
+        .zip(ours.stdout.lines())
+        .enumerate()
+        .filter(|(_, (a, b))| a != b)
+        .map(|(i, (a, b))| format!("line {}:\n  ansible: {a}\n  oxible:  {b}", i + 1))
+        .take(10)
+        .collect();
+    assert!(
+        diff.is_empty() && theirs.stdout.lines().count() == ours.stdout.lines().count(),
+        "output of {name} differs:\n{}\n--- ansible\n{}\n--- oxible\n{}",
+        diff.join("\n"),
+        theirs.stdout,
+        ours.stdout
+    );
+    assert_eq!(ours.files, theirs.files, "files left by {name}");
+    if idempotent {
+        let again = run_fixture("oxible", name, &[], 2);
+        assert!(
+            again.stdout.contains("changed=0"),
+            "second run of {name} changed something:\n{}",
+            again.stdout
+        );
+    }
+}
