@@ -16,9 +16,17 @@
 
 mod args;
 mod command;
+mod edit;
+mod file;
+mod fs;
+mod lineinfile;
 mod outcome;
 mod ping;
+mod pyre;
 mod registry;
+mod setup;
+mod slurp;
+mod stat;
 mod target;
 
 pub use args::{ArgSpec, ArgType, Args};
@@ -35,6 +43,9 @@ pub enum ModuleError {
     /// The task's arguments do not fit the module (the message says what would).
     #[error("{0}")]
     Args(String),
+    /// The module ran but failed on the target (the message says why).
+    #[error("{0}")]
+    Failed(String),
     /// The target could not be reached or used.
     #[error(transparent)]
     Connection(#[from] ConnectionError),

@@ -11,6 +11,8 @@ pub struct Outcome {
     pub failed: bool,
     /// `msg`, when the module says something.
     pub msg: Option<String>,
+    /// `diff`, when the module reports one (before/after texts or states, as Ansible's).
+    pub diff: Option<Value>,
     /// The module's other return values (`rc`, `stdout`, `stat` …), in Ansible's key order.
     pub values: Map,
 }
@@ -43,6 +45,9 @@ impl Outcome {
     pub fn into_result(self) -> Map {
         let mut result = self.values;
         result.insert(Value::from("changed"), Value::from(self.changed));
+        if let Some(diff) = self.diff {
+            result.insert(Value::from("diff"), diff);
+        }
         if let Some(msg) = self.msg {
             result.insert(Value::from("msg"), Value::from(msg));
         }

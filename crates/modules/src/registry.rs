@@ -10,6 +10,11 @@ static MODULES: &[&dyn Module] = &[
     &crate::command::Command,
     &crate::command::Shell,
     &crate::ping::Ping,
+    &crate::setup::Setup,
+    &crate::file::File,
+    &crate::stat::StatModule,
+    &crate::lineinfile::LineInFile,
+    &crate::slurp::Slurp,
 ];
 
 /// The module an action name refers to.

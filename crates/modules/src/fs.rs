@@ -1,0 +1,716 @@
+//! Shared ground of the file modules: one batched probe command that reports a path's stat
+//! information (and optionally its checksum and content), Ansible's mode syntax (octal and
+//! symbolic), owner/group/mode application with Ansible's diff entries, and the path keys
+//! Ansible's `add_path_info` puts into results.
+
+use oxible_yaml::{Map, Value, ValueKind};
+
+use crate::{Args, ModuleError, Outcome, Target};
+
+/// `stat -c` fields: raw mode (hex), ids, size, times, inode, device, links, blocks, device
+/// numbers (hex), then the user and group names last (the only free-form fields).
+const STAT_FORMAT: &str = "%f %u %g %s %.9Y %.9X %.9Z %i %d %h %b %o %t %T %U %G";
+
+/// The line after which a probe's output is the raw content of the probed file.
+const CONTENT_MARK: &[u8] = b"@content\n";
+
+/// `lstat`/`stat` of one path, as `stat -c` reports it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Stat {
+    /// `st_mode`: type and permission bits.
+    pub st_mode: u32,
+    /// Owner id.
+    pub uid: i64,
+    /// Group id.
+    pub gid: i64,
+    /// Size in bytes.
+    pub size: i64,
+    /// Modification time (seconds since the epoch).
+    pub mtime: f64,
+    /// Access time.
+    pub atime: f64,
+    /// Status change time.
+    pub ctime: f64,
+    /// Inode number.
+    pub inode: i64,
+    /// Device number.
+    pub dev: i64,
+    /// Hard link count.
+    pub nlink: i64,
+    /// Blocks allocated.
+    pub blocks: i64,
+    /// Preferred block size.
+    pub block_size: i64,
+    /// Device type (`major << 8 | minor`) for device files.
+    pub device_type: i64,
+    /// Owner name (the id when it has none).
+    pub owner: String,
+    /// Group name (the id when it has none).
+    pub group: String,
+}
+
+const S_IFMT: u32 = 0o170_000;
+
+impl Stat {
+    fn parse(line: &str) -> Option<Self> {
+        let mut fields = line.splitn(15, ' ');
+        let mut next = || fields.next();
+        let st_mode = u32::from_str_radix(next()?, 16).ok()?;
+        let int = |s: Option<&str>| s.and_then(|s| s.parse::<i64>().ok());
+        let float = |s: Option<&str>| s.and_then(|s| s.parse::<f64>().ok());
+        let uid = int(next())?;
+        let gid = int(next())?;
+        let size = int(next())?;
+        let mtime = float(next())?;
+        let atime = float(next())?;
+        let ctime = float(next())?;
+        let inode = int(next())?;
+        let dev = int(next())?;
+        let nlink = int(next())?;
+        let blocks = int(next())?;
+        let block_size = int(next())?;
+        let major = i64::from_str_radix(next()?, 16).ok()?;
+        let minor = i64::from_str_radix(next()?, 16).ok()?;
+        let rest = next()?;
+        let (owner, group) = rest.rsplit_once(' ').unwrap_or((rest, ""));
+        let unknown = |name: &str, id: i64| {
+            if name == "UNKNOWN" {
+                id.to_string()
+            } else {
+                name.to_string()
+            }
+        };
+        Some(Self {
+            st_mode,
+            uid,
+            gid,
+            size,
+            mtime,
+            atime,
+            ctime,
+            inode,
+            dev,
+            nlink,
+            blocks,
+            block_size,
+            device_type: major << 8 | minor,
+            owner: unknown(owner, uid),
+            group: unknown(group, gid),
+        })
+    }
+
+    /// The permission bits (`S_IMODE`).
+    pub fn perm(&self) -> u32 {
+        self.st_mode & 0o7777
+    }
+
+    /// `0644`, as Ansible prints modes.
+    pub fn mode_text(&self) -> String {
+        mode_text(self.perm())
+    }
+
+    fn kind(&self) -> u32 {
+        self.st_mode & S_IFMT
+    }
+
+    /// A directory.
+    pub fn is_dir(&self) -> bool {
+        self.kind() == 0o040_000
+    }
+
+    /// A regular file.
+    pub fn is_reg(&self) -> bool {
+        self.kind() == 0o100_000
+    }
+
+    /// A symbolic link.
+    pub fn is_link(&self) -> bool {
+        self.kind() == 0o120_000
+    }
+
+    /// A block device, character device, FIFO or socket (`isblk` …).
+    pub fn is_kind(&self, kind: u32) -> bool {
+        self.kind() == kind
+    }
+}
+
+/// `0644`, as Ansible prints modes (`'0%03o' % mode`).
+pub(crate) fn mode_text(perm: u32) -> String {
+    format!("0{perm:03o}")
+}
+
+/// What a probe learned about one path.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Probe {
+    /// `lstat`, when the path exists (even as a dangling link).
+    pub lstat: Option<Stat>,
+    /// The link's target text, for a symlink.
+    pub link: Option<String>,
+    /// `stat` following links, when the link's target exists.
+    pub target: Option<Stat>,
+    /// `sha1sum` of the (followed) regular file, when asked for.
+    pub sha1: Option<String>,
+    /// `md5sum` of the (followed) regular file, when asked for.
+    pub md5: Option<String>,
+    /// The canonical path (`realpath`), when asked for.
+    pub realpath: Option<String>,
+}
+
+impl Probe {
+    /// `stat` following links: the path itself when it is no link.
+    pub fn followed(&self) -> Option<&Stat> {
+        match &self.lstat {
+            Some(st) if st.is_link() => self.target.as_ref(),
+            other => other.as_ref(),
+        }
+    }
+
+    /// Ansible's `get_state`: `absent`, `link`, `directory`, `hard` or `file`.
+    pub fn state(&self) -> &'static str {
+        match (&self.lstat, self.followed()) {
+            (None, _) => "absent",
+            (Some(st), _) if st.is_link() => "link",
+            (Some(st), _) if st.is_dir() => "directory",
+            (_, Some(st)) if st.nlink > 1 => "hard",
+            _ => "file",
+        }
+    }
+}
+
+/// What to ask a probe for, beyond `lstat`/`stat`/`readlink`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Want {
+    /// The SHA-1 of a regular file.
+    pub sha1: bool,
+    /// The MD5 of a regular file.
+    pub md5: bool,
+    /// The canonical path.
+    pub realpath: bool,
+}
+
+/// A shell snippet printing one probe record for `path` (a shell word or `"$var"`).
+pub(crate) fn probe_snippet(path_word: &str, want: Want) -> String {
+    let mut s = format!(
+        "p={path_word}; echo @; if [ -e \"$p\" ] || [ -L \"$p\" ]; then printf 'l '; stat -c '{STAT_FORMAT}' -- \"$p\"; \
+         if [ -L \"$p\" ]; then printf 'k %s\\n' \"$(readlink -- \"$p\")\"; [ -e \"$p\" ] && {{ printf 's '; stat -L -c '{STAT_FORMAT}' -- \"$p\"; }}; fi; "
+    );
+    let mut sums = Vec::new();
+    if want.sha1 {
+        sums.push(("h", "sha1sum"));
+    }
+    if want.md5 {
+        sums.push(("m", "md5sum"));
+    }
+    for (tag, tool) in sums {
+        s.push_str(&format!(
+            "[ -f \"$p\" ] && [ -r \"$p\" ] && printf '{tag} %s\\n' \"$({tool} < \"$p\" | cut -c1-40 | cut -d' ' -f1)\"; "
+        ));
+    }
+    if want.realpath {
+        s.push_str("printf 'r %s\\n' \"$(realpath -- \"$p\")\"; ");
+    }
+    s.push_str("fi; ");
+    s
+}
+
+/// The output of a probe command: ids looked up, the umask, one record per probed path, and
+/// the content of a file when the command ended with [`content_snippet`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ProbeOutput {
+    /// The target's umask.
+    pub umask: u32,
+    /// The uid of the `owner` asked for.
+    pub uid: Option<i64>,
+    /// The gid of the `group` asked for.
+    pub gid: Option<i64>,
+    /// One record per [`probe_snippet`], in order.
+    pub records: Vec<Probe>,
+    /// The file content, when read.
+    pub content: Option<Vec<u8>>,
+}
+
+/// A shell snippet printing the umask and the ids of the `owner`/`group` arguments.
+pub(crate) fn ids_snippet(attrs: &Attrs) -> String {
+    let mut s = String::from("echo \"u $(umask)\"; ");
+    if let Some(owner) = &attrs.owner {
+        s.push_str(&format!(
+            "printf 'U %s\\n' \"$(id -u -- {} 2>/dev/null)\"; ",
+            oxible_shell::quote(owner)
+        ));
+    }
+    if let Some(group) = &attrs.group {
+        s.push_str(&format!(
+            "printf 'G %s\\n' \"$(getent group -- {} | cut -d: -f3)\"; ",
+            oxible_shell::quote(group)
+        ));
+    }
+    s
+}
+
+/// A shell snippet ending the probe with the raw content of `path` (when it is readable).
+pub(crate) fn content_snippet(path_word: &str) -> String {
+    format!(
+        "if [ -f {path_word} ] && [ -r {path_word} ]; then echo @content; cat -- {path_word}; fi"
+    )
+}
+
+impl ProbeOutput {
+    /// Parses what the snippets printed.
+    pub fn parse(stdout: &[u8]) -> Self {
+        let (head, content) = match find(stdout, CONTENT_MARK) {
+            Some(at) => (
+                &stdout[..at],
+                Some(stdout[at + CONTENT_MARK.len()..].to_vec()),
+            ),
+            None => (stdout, None),
+        };
+        let mut out = Self {
+            content,
+            umask: 0o022,
+            ..Self::default()
+        };
+        for line in String::from_utf8_lossy(head).lines() {
+            if line == "@" {
+                out.records.push(Probe::default());
+                continue;
+            }
+            let Some((tag, value)) = line.split_once(' ') else {
+                continue;
+            };
+            let id = |v: &str| v.trim().parse::<i64>().ok();
+            let record = out.records.last_mut();
+            match (tag, record) {
+                ("u", _) => out.umask = u32::from_str_radix(value.trim(), 8).unwrap_or(0o022),
+                ("U", _) => out.uid = id(value),
+                ("G", _) => out.gid = id(value),
+                ("l", Some(r)) => r.lstat = Stat::parse(value),
+                ("s", Some(r)) => r.target = Stat::parse(value),
+                ("k", Some(r)) => r.link = Some(value.to_string()),
+                ("h", Some(r)) if !value.is_empty() => r.sha1 = Some(value.to_string()),
+                ("m", Some(r)) if !value.is_empty() => r.md5 = Some(value.to_string()),
+                ("r", Some(r)) => r.realpath = Some(value.to_string()),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// The first record (modules probing one path).
+    pub fn first(&self) -> Probe {
+        self.records.first().cloned().unwrap_or_default()
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if haystack.starts_with(needle) {
+        return Some(0);
+    }
+    haystack
+        .windows(needle.len() + 1)
+        .position(|w| w[0] == b'\n' && &w[1..] == needle)
+        .map(|at| at + 1)
+}
+
+/// Runs `script` (probe snippets) and parses its output.
+pub(crate) async fn probe(target: &Target<'_>, script: &str) -> Result<ProbeOutput, ModuleError> {
+    let out = target
+        .run(&format!("LC_ALL=C; export LC_ALL; {script}"), None, None)
+        .await?;
+    Ok(ProbeOutput::parse(&out.stdout))
+}
+
+/// Probes one path (`sha1`/`md5`/`realpath` as wanted), with the ids of `attrs`.
+pub(crate) async fn probe_path(
+    target: &Target<'_>,
+    path: &str,
+    want: Want,
+    attrs: &Attrs,
+) -> Result<ProbeOutput, ModuleError> {
+    let script = format!(
+        "{}{}",
+        ids_snippet(attrs),
+        probe_snippet(&oxible_shell::quote(path), want)
+    );
+    probe(target, &script).await
+}
+
+/// A `mode` argument: octal (an int, or digits) or symbolic (`u=rwX,g=rX,o=`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Permission bits.
+    Octal(u32),
+    /// chmod's symbolic form, resolved against the current mode.
+    Symbolic(String),
+}
+
+impl Mode {
+    /// The `mode` argument of `args`, if given.
+    pub fn from_args(args: &Args) -> Result<Option<Self>, String> {
+        let Some(value) = args.get("mode") else {
+            return Ok(None);
+        };
+        let mode = match &value.kind {
+            ValueKind::Int(i) => Mode::Octal(u32::try_from(*i).map_err(|_| invalid_mode(*i))?),
+            _ => {
+                let text = value.py_str();
+                if text.chars().all(|c| c.is_ascii_digit()) && !text.is_empty() {
+                    Mode::Octal(
+                        u32::from_str_radix(&text, 8)
+                            .map_err(|_| "mode must be in octal or symbolic form".to_string())?,
+                    )
+                } else {
+                    Mode::Symbolic(text)
+                }
+            }
+        };
+        if let Mode::Octal(bits) = mode
+            && bits > 0o7777
+        {
+            return Err(invalid_mode(i64::from(bits)));
+        }
+        Ok(Some(mode))
+    }
+
+    /// The permission bits this mode gives a path whose `st_mode` is `current`.
+    pub fn resolve(&self, current: u32, umask: u32) -> Result<u32, String> {
+        match self {
+            Mode::Octal(bits) => Ok(*bits),
+            Mode::Symbolic(text) => symbolic(text, current, umask)
+                .ok_or_else(|| "mode must be in octal or symbolic form".to_string()),
+        }
+    }
+}
+
+fn invalid_mode(mode: i64) -> String {
+    format!("Invalid mode supplied, only permission info is allowed: {mode}")
+}
+
+/// chmod's symbolic modes as Ansible applies them (`_symbolic_mode_to_octal`).
+fn symbolic(text: &str, st_mode: u32, umask: u32) -> Option<u32> {
+    let is_dir = st_mode & S_IFMT == 0o040_000;
+    let mut mode = st_mode & 0o7777;
+    for clause in text.split(',') {
+        let at = clause.find(['+', '-', '='])?;
+        let users = &clause[..at];
+        let use_umask = users.is_empty();
+        let users = if users.is_empty() || users == "a" {
+            "ugo"
+        } else {
+            users
+        };
+        if !users.chars().all(|c| "ugo".contains(c)) {
+            return None;
+        }
+        let mut rest = &clause[at..];
+        while let Some(op) = rest.chars().next() {
+            let body = &rest[1..];
+            let end = body.find(['+', '-', '=']).unwrap_or(body.len());
+            let perms = &body[..end];
+            rest = &body[end..];
+            if !perms.chars().all(|c| "rwxXstugo".contains(c)) {
+                return None;
+            }
+            for user in users.chars() {
+                let apply = perms_bits(user, perms, mode, is_dir, use_umask, umask);
+                mode = match op {
+                    '=' => {
+                        let mask = match user {
+                            'u' => 0o4700,
+                            'g' => 0o2070,
+                            _ => 0o1007,
+                        };
+                        (mode & !mask & 0o7777) | apply
+                    }
+                    '+' => mode | apply,
+                    _ => mode & !apply,
+                };
+            }
+        }
+    }
+    Some(mode)
+}
+
+/// The bits `perms` stand for, for `user` ('u', 'g' or 'o').
+fn perms_bits(
+    user: char,
+    perms: &str,
+    prev: u32,
+    is_dir: bool,
+    use_umask: bool,
+    umask: u32,
+) -> u32 {
+    let shift = match user {
+        'u' => 6,
+        'g' => 3,
+        _ => 0,
+    };
+    let allowed = if use_umask { !umask & 0o777 } else { 0o777 };
+    let copy = |from: u32| ((prev >> from) & 0o7) << shift;
+    perms.chars().fold(0, |acc, p| {
+        acc | match p {
+            'r' => (0o4 << shift) & allowed,
+            'w' => (0o2 << shift) & allowed,
+            'x' => (0o1 << shift) & allowed,
+            'X' if is_dir || prev & 0o111 != 0 => 0o1 << shift,
+            's' if user == 'u' => 0o4000,
+            's' if user == 'g' => 0o2000,
+            't' if user == 'o' => 0o1000,
+            'u' => copy(6),
+            'g' => copy(3),
+            'o' => copy(0),
+            _ => 0,
+        }
+    })
+}
+
+/// The common file arguments: `mode`, `owner`, `group`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Attrs {
+    /// Wanted mode.
+    pub mode: Option<Mode>,
+    /// Wanted owner (name or id).
+    pub owner: Option<String>,
+    /// Wanted group (name or id).
+    pub group: Option<String>,
+}
+
+/// The common file arguments every file module accepts (`add_file_common_args`).
+pub(crate) const COMMON_SPEC: [crate::ArgSpec; 9] = {
+    use crate::{ArgSpec, ArgType};
+    [
+        ArgSpec::new("mode", ArgType::Raw),
+        ArgSpec::new("owner", ArgType::Str),
+        ArgSpec::new("group", ArgType::Str),
+        ArgSpec::new("seuser", ArgType::Str),
+        ArgSpec::new("serole", ArgType::Str),
+        ArgSpec::new("setype", ArgType::Str),
+        ArgSpec::new("selevel", ArgType::Str),
+        ArgSpec::new("unsafe_writes", ArgType::Bool),
+        ArgSpec::new("attributes", ArgType::Str).aliases(&["attr"]),
+    ]
+};
+
+/// `own` parameters followed by [`COMMON_SPEC`] (`M` must be `N + 9`).
+pub(crate) const fn with_common<const N: usize, const M: usize>(
+    own: [crate::ArgSpec; N],
+) -> [crate::ArgSpec; M] {
+    assert!(
+        M == N + COMMON_SPEC.len(),
+        "M must be N + the common parameters"
+    );
+    let mut all = [crate::ArgSpec::new("", crate::ArgType::Raw); M];
+    let mut i = 0;
+    while i < M {
+        all[i] = if i < N { own[i] } else { COMMON_SPEC[i - N] };
+        i += 1;
+    }
+    all
+}
+
+impl Attrs {
+    /// The attributes `args` ask for.
+    pub fn from_args(args: &Args) -> Result<Self, ModuleError> {
+        Ok(Self {
+            mode: Mode::from_args(args).map_err(ModuleError::Args)?,
+            owner: args.str("owner").map(str::to_string),
+            group: args.str("group").map(str::to_string),
+        })
+    }
+
+    /// Whether any attribute is asked for.
+    pub fn any(&self) -> bool {
+        self.mode.is_some() || self.owner.is_some() || self.group.is_some()
+    }
+
+    /// Compares `st` (of `path`) with the wanted attributes: the commands that make them so
+    /// (empty when nothing changes), with Ansible's diff entries added to `before`/`after`.
+    pub fn plan(
+        &self,
+        path: &str,
+        st: &Stat,
+        ids: &ProbeOutput,
+        diff: &mut Diff,
+    ) -> Result<Vec<String>, String> {
+        let mut commands = Vec::new();
+        let quoted = oxible_shell::quote(path);
+        for (wanted, current, looked_up, key, tool, what) in [
+            (&self.owner, st.uid, ids.uid, "owner", "chown -h", "user"),
+            (&self.group, st.gid, ids.gid, "group", "chgrp -h", "group"),
+        ] {
+            let Some(wanted) = wanted else { continue };
+            let id = match wanted.parse::<i64>() {
+                Ok(id) => id,
+                Err(_) => looked_up
+                    .ok_or_else(|| format!("chown failed: failed to look up {what}: {wanted}"))?,
+            };
+            if id != current {
+                diff.set(key, Value::from(current), Value::from(id));
+                commands.push(format!("{tool} {id} -- {quoted}"));
+            }
+        }
+        if let Some(mode) = &self.mode
+            && !st.is_link()
+        {
+            let bits = mode.resolve(st.st_mode, ids.umask)?;
+            if bits != st.perm() {
+                diff.set(
+                    "mode",
+                    Value::from(st.mode_text()),
+                    Value::from(mode_text(bits)),
+                );
+                commands.push(format!("chmod {bits:o} -- {quoted}"));
+            }
+        }
+        Ok(commands)
+    }
+}
+
+/// Ansible's `diff` dict for state changes: `before` and `after` maps.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Diff {
+    /// What was.
+    pub before: Map,
+    /// What is (or would be).
+    pub after: Map,
+}
+
+impl Diff {
+    /// Ansible's `initial_diff`: the path, and the state when it changes.
+    pub fn initial(path: &str, state: &str, prev_state: &str) -> Self {
+        let mut diff = Self::default();
+        diff.set("path", Value::from(path), Value::from(path));
+        if state != prev_state {
+            diff.set("state", Value::from(prev_state), Value::from(state));
+        }
+        diff
+    }
+
+    /// Records `key` changing from `before` to `after`.
+    pub fn set(&mut self, key: &str, before: Value, after: Value) {
+        self.before.insert(Value::from(key), before);
+        self.after.insert(Value::from(key), after);
+    }
+
+    /// The `{before, after}` value.
+    pub fn into_value(self) -> Value {
+        let mut map = Map::new();
+        map.insert(Value::from("before"), Value::map(self.before));
+        map.insert(Value::from("after"), Value::map(self.after));
+        Value::map(map)
+    }
+}
+
+/// A content diff entry as Ansible's modules return them (`before`/`after` texts and headers).
+pub(crate) fn text_diff(
+    before: &str,
+    after: &str,
+    before_header: Option<&str>,
+    after_header: Option<&str>,
+) -> Map {
+    let mut map = Map::new();
+    map.insert(Value::from("before"), Value::from(before));
+    map.insert(Value::from("after"), Value::from(after));
+    if let Some(h) = before_header {
+        map.insert(Value::from("before_header"), Value::from(h));
+    }
+    if let Some(h) = after_header {
+        map.insert(Value::from("after_header"), Value::from(h));
+    }
+    map
+}
+
+/// Ansible's `add_path_info`: `uid`, `gid`, `owner`, `group`, `mode`, `state`, `size` of the
+/// path when it exists (following links for existence, `lstat` for the values).
+pub(crate) fn add_path_info(outcome: &mut Outcome, probe: &Probe) {
+    let (Some(st), Some(_)) = (&probe.lstat, probe.followed()) else {
+        return;
+    };
+    outcome
+        .set("uid", st.uid)
+        .set("gid", st.gid)
+        .set("owner", st.owner.as_str())
+        .set("group", st.group.as_str())
+        .set("mode", st.mode_text())
+        .set("state", probe.state())
+        .set("size", st.size);
+}
+
+/// Ansible's backup file name suffix: `.<pid>.<YYYY-MM-DD@HH:MM:SS>~`, as a shell expression.
+pub(crate) fn backup_snippet(path: &str) -> String {
+    let q = oxible_shell::quote(path);
+    format!("b={q}.$$.$(date +%Y-%m-%d@%H:%M:%S)~; cp -p -- {q} \"$b\" && printf '%s\\n' \"$b\"")
+}
+
+/// Writes `content` to `path` atomically, then gives it `perm` (the old file's mode, or the
+/// default of a new file) and runs `after` (attribute commands). With `backup`, the old file
+/// is copied first; returns the backup's name.
+pub(crate) async fn write(
+    target: &Target<'_>,
+    path: &str,
+    content: Vec<u8>,
+    perm: Option<u32>,
+    after: &[String],
+    backup: bool,
+) -> Result<Option<String>, ModuleError> {
+    let backup_name = if backup {
+        let out = target.run(&backup_snippet(path), None, None).await?;
+        Some(out.stdout_text().trim().to_string()).filter(|s| !s.is_empty())
+    } else {
+        None
+    };
+    target
+        .conn
+        .put_file(content, std::path::Path::new(path), target.become_.clone())
+        .await?;
+    let mut commands: Vec<String> = perm
+        .map(|p| format!("chmod {p:o} -- {}", oxible_shell::quote(path)))
+        .into_iter()
+        .collect();
+    commands.extend(after.iter().cloned());
+    run_all(target, &commands).await?;
+    Ok(backup_name)
+}
+
+/// Runs `commands` in one round trip; the first failure's message is the error.
+pub(crate) async fn run_all(target: &Target<'_>, commands: &[String]) -> Result<(), ModuleError> {
+    if commands.is_empty() {
+        return Ok(());
+    }
+    let out = target.run(&commands.join(" && "), None, None).await?;
+    if out.rc != 0 {
+        return Err(ModuleError::Failed(out.stderr_text().trim().to_string()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbolic_modes_like_ansible() {
+        let file = 0o100_644;
+        let dir = 0o040_755;
+        assert_eq!(symbolic("u=rwX,g=rX,o=", file, 0o022), Some(0o640));
+        assert_eq!(symbolic("u=rwX,g=rX,o=", dir, 0o022), Some(0o750));
+        assert_eq!(symbolic("a+x", file, 0o022), Some(0o755));
+        assert_eq!(symbolic("+w", file, 0o022), Some(0o644));
+        assert_eq!(symbolic("go-r", file, 0o022), Some(0o600));
+        assert_eq!(symbolic("u+s,g=u", file, 0o022), Some(0o4664));
+        assert_eq!(symbolic("z=r", file, 0o022), None);
+    }
+
+    #[test]
+    fn parses_probe_output() {
+        let out = ProbeOutput::parse(
+            b"u 0022\nU 1000\n@\nl 81a4 0 0 6 1.5 2.5 3.5 7 8 1 8 4096 0 0 root group\n@\n@content\nhello\n@content\n",
+        );
+        assert_eq!(out.umask, 0o022);
+        assert_eq!(out.uid, Some(1000));
+        let st = out.records[0].lstat.clone().expect("stat");
+        assert_eq!((st.perm(), st.size, st.group.as_str()), (0o644, 6, "group"));
+        assert_eq!(out.records[0].state(), "file");
+        assert_eq!(out.records[1].state(), "absent");
+        assert_eq!(out.content.as_deref(), Some(&b"hello\n@content\n"[..]));
+    }
+}

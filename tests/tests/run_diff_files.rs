@@ -1,0 +1,19 @@
+//! Differential runs of the file modules: the same playbook through ansible-core and oxible on
+//! localhost, compared on exit code, output (timings masked) and files left behind.
+
+use oxible_tests::check_run_fixture;
+
+macro_rules! fixtures {
+    ($($name:ident: $idempotent:expr),* $(,)?) => {
+        $( #[test] fn $name() { check_run_fixture(stringify!($name), $idempotent); } )*
+    };
+}
+
+fixtures!(
+    files_file_states: false,
+    files_file_check: false,
+    files_stat: false,
+    files_lineinfile: false,
+    files_lineinfile_diff: false,
+    files_slurp: false,
+);
