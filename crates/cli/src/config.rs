@@ -14,6 +14,8 @@ pub struct Config {
     pub inventory: Vec<String>,
     /// `[defaults] roles_path` / `ANSIBLE_ROLES_PATH`: colon-separated role directories.
     pub roles_path: Vec<PathBuf>,
+    /// The configuration file read, if any (`-v` names it).
+    pub file: Option<PathBuf>,
 }
 
 impl Config {
@@ -51,6 +53,7 @@ impl Config {
         Self {
             inventory,
             roles_path,
+            file,
         }
     }
 }

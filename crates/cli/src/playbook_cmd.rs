@@ -58,6 +58,18 @@ pub struct Args {
     /// More output (-v shows every result; repeat for more).
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Output format: `text` (Ansible's default callback) or `json` (one event per line).
+    #[arg(long = "output", value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+}
+
+/// What `--output` selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Ansible's default callback, line for line.
+    Text,
+    /// One JSON event per line (docs/output.md).
+    Json,
 }
 
 /// Runs `oxible playbook`.
@@ -119,6 +131,9 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     }
     if !(want.hosts || want.tasks || want.tags) {
         check_prompts(&playbooks, &options)?;
+        if args.output == OutputFormat::Text {
+            print_header(args.verbose, config.file.as_deref());
+        }
         return execute(&args, &playbooks, &inventory, options.extra_vars);
     }
     // ansible-playbook lists every tag, `never` included, when --list-tags has no -t/--skip-tags.
@@ -164,7 +179,13 @@ fn execute(
         limit: args.limit.clone(),
         connection: args.connection.clone(),
     };
-    let output = oxible_output::DefaultOutput::new(std::io::stdout(), args.verbose);
+    let output: Box<dyn oxible_executor::EventSink> = match args.output {
+        OutputFormat::Text => Box::new(oxible_output::DefaultOutput::terminal(
+            std::io::stdout(),
+            args.verbose,
+        )),
+        OutputFormat::Json => Box::new(oxible_output::JsonLines::new(std::io::stdout())),
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -175,9 +196,30 @@ fn execute(
             )
         })?;
     let stats = runtime.block_on(oxible_executor::run(
-        playbooks, inventory, &options, &output,
+        playbooks,
+        inventory,
+        &options,
+        output.as_ref(),
     ))?;
     Ok(ExitCode::from(u8::try_from(stats.exit_code()).unwrap_or(1)))
+}
+
+/// What ansible-playbook prints before the run at `-v` (the configuration file) and `-vv`
+/// (its version line first; Python and module path details have no oxible equivalent).
+fn print_header(verbosity: u8, config_file: Option<&Path>) {
+    if verbosity > 1 {
+        println!("oxible-playbook [oxible {}]", env!("CARGO_PKG_VERSION"));
+        match config_file {
+            Some(path) => println!("  config file = {}", path.display()),
+            None => println!("  config file = None"),
+        }
+    }
+    if verbosity > 0 {
+        match config_file {
+            Some(path) => println!("Using {} as config file", path.display()),
+            None => println!("No config file found; using defaults"),
+        }
+    }
 }
 
 /// Refuses a playbook path that is missing or not a regular file, with Ansible's messages.

@@ -24,11 +24,22 @@ pub enum Status {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Event {
+    /// A playbook file starts (`PLAYBOOK: site.yml` at `-vv`).
+    PlaybookStart {
+        /// The playbook's path as given.
+        path: std::path::PathBuf,
+        /// How many plays it holds.
+        plays: usize,
+    },
     /// A play starts (`PLAY [name]`).
     PlayStart {
         /// The play's display name.
         name: String,
+        /// The hosts it runs on, in order.
+        hosts: Vec<String>,
     },
+    /// The play's host pattern matched no host (`skipping: no hosts matched`).
+    NoHostsMatched,
     /// A task or handler starts (`TASK [name]`, `RUNNING HANDLER [name]`).
     TaskStart {
         /// The task's display name (role-prefixed).
@@ -54,6 +65,28 @@ pub enum Event {
         ignored: bool,
         /// Print the result even at verbosity 0 (`debug` does).
         verbose_always: bool,
+    },
+    /// A task failed its `until` condition on a host and runs again
+    /// (`FAILED - RETRYING: [host]: task (N retries left).`).
+    TaskRetry {
+        /// The host.
+        host: String,
+        /// The task's display name.
+        task: String,
+        /// Attempts left.
+        retries_left: usize,
+        /// The attempt's result (censored under `no_log`).
+        result: Map,
+    },
+    /// `include_tasks`/`include_role` brought in a file or role for some hosts
+    /// (`included: <file> for <hosts>`).
+    Included {
+        /// The included file's path, or the role's name.
+        name: String,
+        /// The hosts that included it, in play order.
+        hosts: Vec<String>,
+        /// The loop item's label, for an include in a loop.
+        item: Option<Value>,
     },
     /// Every host failed or left the play.
     NoHostsRemaining,

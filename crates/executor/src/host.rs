@@ -7,6 +7,8 @@ use indexmap::IndexSet;
 use oxible_connection::Connection;
 use oxible_yaml::Map;
 
+use crate::events::Event;
+
 /// One host's state across a play.
 #[derive(Debug)]
 pub(crate) struct HostState {
@@ -28,6 +30,8 @@ pub(crate) struct HostState {
     pub ended: bool,
     /// Handler names and `listen` topics notified and not yet run.
     pub notified: IndexSet<String>,
+    /// Events of the task running now, reported in host order once every host has run it.
+    pub pending: Vec<Event>,
 }
 
 impl HostState {
@@ -43,6 +47,7 @@ impl HostState {
             unreachable: false,
             ended: false,
             notified: IndexSet::new(),
+            pending: Vec::new(),
         }
     }
 

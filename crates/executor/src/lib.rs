@@ -16,10 +16,12 @@
 #![deny(missing_docs)]
 
 mod actions;
+mod censor;
 mod context;
 mod events;
 mod host;
 mod join;
+mod looping;
 mod play;
 mod stats;
 mod task;
@@ -81,6 +83,10 @@ pub async fn run(
     let templar = Templar::new();
     let stats = Mutex::new(Stats::default());
     for playbook in playbooks {
+        sink.emit(Event::PlaybookStart {
+            path: playbook.path.clone(),
+            plays: playbook.plays.len(),
+        });
         for play in &playbook.plays {
             let selection = inventory.select(&play.hosts.join(","), options.limit.as_deref())?;
             for warning in &selection.warnings {
@@ -88,6 +94,7 @@ pub async fn run(
             }
             sink.emit(Event::PlayStart {
                 name: play.display_name(),
+                hosts: selection.hosts.clone(),
             });
             let mut roles = Vec::new();
             for role in &play.roles {
@@ -113,9 +120,7 @@ pub async fn run(
                 handlers: handlers(play, &roles),
             };
             if selection.hosts.is_empty() {
-                sink.emit(Event::Warning(
-                    "no hosts matched, skipping this play".into(),
-                ));
+                sink.emit(Event::NoHostsMatched);
                 continue;
             }
             let mut hosts: Vec<HostState> = selection

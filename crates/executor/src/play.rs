@@ -11,7 +11,7 @@ use oxible_yaml::{Map, Value};
 
 use crate::RunOptions;
 use crate::context::Inherited;
-use crate::events::{Event, EventSink};
+use crate::events::{Event, EventSink, Status};
 use crate::host::HostState;
 use crate::join::join_all;
 use crate::stats::Stats;
@@ -54,6 +54,7 @@ impl<'p> PlayRun<'p> {
             vec![(&self.play.post_tasks[..], top.clone())],
         ];
         let everyone = vec![true; hosts.len()];
+        self.gather_facts(hosts).await;
         for section in sections {
             for (entries, inherited) in section {
                 if self
@@ -63,10 +64,6 @@ impl<'p> PlayRun<'p> {
                 {
                     return;
                 }
-            }
-            if hosts.iter().all(|h| h.failed || h.unreachable) {
-                self.sink.emit(Event::NoHostsRemaining);
-                return;
             }
             self.flush_handlers(hosts).await;
         }
@@ -82,6 +79,10 @@ impl<'p> PlayRun<'p> {
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Flow> + Send + 'a>> {
         Box::pin(async move {
             for entry in entries {
+                if no_hosts_left(hosts) {
+                    self.sink.emit(Event::NoHostsRemaining);
+                    return Flow::EndPlay;
+                }
                 let flow = match entry {
                     Entry::Task(task) => self.run_task(task, inherited, hosts, mask).await,
                     Entry::Block(block) => {
@@ -197,21 +198,42 @@ impl<'p> PlayRun<'p> {
             inherited,
         };
         self.sink.emit(run.start_event(inherited.handler));
-        let forks = self.options.forks.max(1);
         let mut targets: Vec<&mut HostState> = hosts
             .iter_mut()
             .zip(mask)
             .filter(|(h, m)| **m && h.active())
             .map(|(h, _)| h)
             .collect();
+        let run_once = run.truthy("run_once");
+        let mut others = Vec::new();
+        if run_once && !targets.is_empty() {
+            others = targets.split_off(1);
+        }
+        let before = targets.first().map(|h| h.set_facts.clone());
+        let flow = self.run_on(&run, &mut targets).await;
+        if let (Some(first), Some(before)) = (targets.first(), before) {
+            share_new_facts(first, &before, &mut others);
+        }
+        flow
+    }
+
+    /// Runs `run` on `targets`, `forks` (or the task's `throttle`) at a time, reporting each
+    /// host's events in host order.
+    async fn run_on(&self, run: &TaskRun<'_, 'p>, targets: &mut [&mut HostState]) -> Flow {
+        let throttle = run
+            .keyword_number("throttle")
+            .filter(|t| *t > 0)
+            .unwrap_or(usize::MAX);
+        let forks = self.options.forks.max(1).min(throttle);
         let mut flow = Flow::Continue;
-        while !targets.is_empty() {
-            let rest = targets.split_off(forks.min(targets.len()));
-            let batch = std::mem::replace(&mut targets, rest);
-            for outcome in join_all(batch.into_iter().map(|host| run.on_host(host)).collect()).await
-            {
-                if outcome == Flow::EndPlay {
-                    flow = Flow::EndPlay;
+        for batch in targets.chunks_mut(forks) {
+            let outcomes = join_all(batch.iter_mut().map(|host| run.on_host(host)).collect()).await;
+            if outcomes.contains(&Flow::EndPlay) {
+                flow = Flow::EndPlay;
+            }
+            for host in batch.iter_mut() {
+                for event in std::mem::take(&mut host.pending) {
+                    self.sink.emit(event);
                 }
             }
         }
@@ -232,6 +254,12 @@ impl<'p> PlayRun<'p> {
             .unwrap_or_default();
         match action.as_str() {
             "flush_handlers" => {
+                let run = TaskRun {
+                    play: self,
+                    task,
+                    inherited,
+                };
+                self.sink.emit(run.start_event(inherited.handler));
                 self.flush_handlers(hosts).await;
                 Flow::Continue
             }
@@ -265,6 +293,7 @@ impl<'p> PlayRun<'p> {
 
     /// Runs every notified handler, in definition order, on the hosts that notified it.
     async fn flush_handlers(&self, hosts: &mut [HostState]) {
+        let mut answered: Vec<Vec<String>> = vec![Vec::new(); hosts.len()];
         for (handler, inherited) in &self.handlers {
             let names = handler_names(handler, inherited.role);
             let notified: Vec<bool> = hosts
@@ -274,11 +303,9 @@ impl<'p> PlayRun<'p> {
             if !notified.iter().any(|n| *n) {
                 continue;
             }
-            for (host, notified) in hosts.iter_mut().zip(&notified) {
+            for (answered, notified) in answered.iter_mut().zip(&notified) {
                 if *notified {
-                    for name in &names {
-                        host.notified.shift_remove(name);
-                    }
+                    answered.extend(names.iter().cloned());
                 }
             }
             let run = TaskRun {
@@ -287,13 +314,20 @@ impl<'p> PlayRun<'p> {
                 inherited,
             };
             self.sink.emit(run.start_event(true));
-            let targets: Vec<&mut HostState> = hosts
+            let mut targets: Vec<&mut HostState> = hosts
                 .iter_mut()
                 .zip(&notified)
                 .filter(|(_, n)| **n)
                 .map(|(h, _)| h)
                 .collect();
-            join_all(targets.into_iter().map(|host| run.on_host(host)).collect()).await;
+            self.run_on(&run, &mut targets).await;
+        }
+        // A topic several handlers listen to wakes all of them: notifications are consumed
+        // once every handler has had its turn.
+        for (host, names) in hosts.iter_mut().zip(answered) {
+            for name in names {
+                host.notified.shift_remove(&name);
+            }
         }
     }
 
@@ -305,6 +339,23 @@ impl<'p> PlayRun<'p> {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         update(&mut stats);
     }
+}
+
+/// `run_once`: what the task registered or set on the host that ran it, given to the others.
+fn share_new_facts(first: &HostState, before: &Map, others: &mut [&mut HostState]) {
+    for (key, value) in &first.set_facts {
+        if before.get(key) != Some(value) {
+            for other in others.iter_mut() {
+                other.set_facts.insert(key.clone(), value.clone());
+            }
+        }
+    }
+}
+
+/// Whether every host has left the play and at least one of them failed (Ansible then says
+/// `NO MORE HOSTS LEFT` instead of starting the next task).
+fn no_hosts_left(hosts: &[HostState]) -> bool {
+    !hosts.iter().any(HostState::active) && hosts.iter().any(|h| h.failed || h.unreachable)
 }
 
 /// The hosts `mask` selects that are still active.
@@ -340,4 +391,118 @@ fn handler_names(handler: &Task, role: Option<&Role>) -> Vec<String> {
     }
     names.extend(handler.listen.iter().cloned());
     names
+}
+
+impl PlayRun<'_> {
+    /// `gather_facts` (on unless the play says false): runs `setup` on every host before
+    /// `pre_tasks`, reported as the `Gathering Facts` task, and stores the facts both as
+    /// `ansible_<name>` and under `ansible_facts`.
+    async fn gather_facts(&self, hosts: &mut [HostState]) {
+        let wanted = self
+            .play
+            .keywords
+            .get("gather_facts")
+            .map(|v| match &v.kind {
+                oxible_yaml::ValueKind::Bool(b) => *b,
+                _ => !matches!(
+                    v.py_str().to_ascii_lowercase().as_str(),
+                    "false" | "no" | "off" | "0"
+                ),
+            })
+            .unwrap_or(true);
+        let Some(setup) = oxible_modules::find("setup").filter(|_| wanted) else {
+            return;
+        };
+        self.sink.emit(Event::TaskStart {
+            name: "Gathering Facts".into(),
+            handler: false,
+            origin: self.play.span.clone(),
+            action: false,
+        });
+        let mut raw = Map::new();
+        if let Some(subset) = self.play.keywords.get("gather_subset") {
+            raw.insert(Value::from("gather_subset"), subset.clone());
+        }
+        for host in hosts.iter_mut().filter(|h| h.active()) {
+            let (status, result) = match &host.conn {
+                Ok(conn) => {
+                    let target = oxible_modules::Target {
+                        conn: conn.as_ref(),
+                        check_mode: false,
+                        diff: false,
+                        become_: None,
+                        env: Vec::new(),
+                    };
+                    let outcome = match oxible_modules::Args::validate("setup", setup.spec(), &raw)
+                    {
+                        Ok(args) => setup.run(&target, args).await,
+                        Err(err) => Err(err),
+                    };
+                    match outcome {
+                        Ok(outcome) => {
+                            let mut result = outcome.into_result();
+                            // As Ansible's setup: the facts are never dumped, even with -v.
+                            result.insert(
+                                Value::from("_ansible_verbose_override"),
+                                Value::from(true),
+                            );
+                            (Status::Ok, result)
+                        }
+                        Err(oxible_modules::ModuleError::Connection(err)) => {
+                            (Status::Unreachable, unreachable(&err.to_string()))
+                        }
+                        Err(err) => (
+                            Status::Failed,
+                            oxible_modules::module_error_result(&err.to_string()),
+                        ),
+                    }
+                }
+                Err(reason) => (Status::Unreachable, unreachable(reason)),
+            };
+            if let Some(facts) = result
+                .get(&Value::from("ansible_facts"))
+                .and_then(Value::as_map)
+            {
+                let mut short = Map::new();
+                for (key, value) in facts {
+                    host.facts.insert(key.clone(), value.clone());
+                    let name = key.py_str();
+                    let name = name.strip_prefix("ansible_").unwrap_or(&name);
+                    short.insert(Value::from(name), value.clone());
+                }
+                host.facts
+                    .insert(Value::from("ansible_facts"), Value::map(short));
+            }
+            match status {
+                Status::Failed => host.failed = true,
+                Status::Unreachable => host.unreachable = true,
+                _ => {}
+            }
+            self.stats_mut(|s| {
+                let counters = s.host(&host.name);
+                match status {
+                    Status::Failed => counters.failed += 1,
+                    Status::Unreachable => counters.unreachable += 1,
+                    _ => counters.ok += 1,
+                }
+            });
+            self.sink.emit(Event::HostResult {
+                host: host.name.clone(),
+                status,
+                result,
+                item: None,
+                ignored: false,
+                verbose_always: false,
+            });
+        }
+    }
+}
+
+/// The result of a host that could not be reached.
+fn unreachable(msg: &str) -> Map {
+    let mut result = Map::new();
+    result.insert(Value::from("changed"), Value::from(false));
+    result.insert(Value::from("msg"), Value::from(msg));
+    result.insert(Value::from("unreachable"), Value::from(true));
+    result
 }

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use oxible_connection::{Become, BecomeMethod};
 use oxible_modules::{Args, Target};
 use oxible_playbook::{Loop, Play, Task};
 use oxible_template::{MagicVars, Scope, TemplateError, VarSource, run_lookup, without_omitted};
@@ -13,6 +14,7 @@ use crate::actions;
 use crate::context::Inherited;
 use crate::events::{Event, Status};
 use crate::host::HostState;
+use crate::looping::LoopControl;
 use crate::play::PlayRun;
 
 /// What the play does after a task.
@@ -193,13 +195,12 @@ impl<'p> TaskRun<'_, 'p> {
 
     /// Runs the task on `host`, reports it, and updates the host's state.
     pub async fn on_host(&self, host: &mut HostState) -> crate::task::Flow {
-        let loop_var = self.loop_var();
         let items = match &self.task.looping {
             None => None,
             Some(looping) => match self.loop_items(looping, host) {
                 Ok(items) => Some(items),
                 Err(err) => {
-                    self.finish(host, failed(&err.to_string()), None, false);
+                    self.finish(host, self.failed_template(&err), None, false);
                     return Flow::Continue;
                 }
             },
@@ -209,22 +210,21 @@ impl<'p> TaskRun<'_, 'p> {
             self.finish(host, ran, None, true);
             return Flow::Continue;
         };
+        let control = LoopControl::of(self.task);
         let mut results = Vec::new();
         let (mut any_changed, mut any_failed, mut all_skipped) = (false, false, true);
-        for item in items {
-            let mut extra = Map::new();
-            extra.insert(Value::from(loop_var.as_str()), item.clone());
-            let ran = self.run_once(host, Some(extra)).await;
+        for index in 0..items.len() {
+            if index > 0 && control.pause > 0.0 {
+                tokio::time::sleep(std::time::Duration::from_secs_f64(control.pause)).await;
+            }
+            let vars = control.item_vars(&items, index);
+            let ran = self.run_once(host, Some(vars.clone())).await;
             let mut result = ran.result.clone();
-            result.insert(Value::from(loop_var.as_str()), item.clone());
-            result.insert(
-                Value::from("ansible_loop_var"),
-                Value::from(loop_var.as_str()),
-            );
+            control.annotate(&mut result, &vars);
             any_changed |= ran.status == Status::Changed;
             any_failed |= ran.status == Status::Failed;
             all_skipped &= ran.status == Status::Skipped;
-            let label = self.label(&item, host, &loop_var);
+            let label = self.label(&control, host, vars);
             self.emit(host, ran.status, result.clone(), Some(label));
             results.push(Value::map(result));
         }
@@ -266,27 +266,19 @@ impl<'p> TaskRun<'_, 'p> {
         Flow::Continue
     }
 
-    fn loop_var(&self) -> String {
-        self.task
-            .keywords
-            .get("loop_control")
-            .and_then(|lc| lc.get("loop_var"))
-            .map(Value::py_str)
-            .unwrap_or_else(|| "item".to_string())
-    }
-
-    fn label(&self, item: &Value, host: &HostState, loop_var: &str) -> Value {
-        let Some(label) = self
-            .task
-            .keywords
-            .get("loop_control")
-            .and_then(|lc| lc.get("label"))
-        else {
-            return item.clone();
+    /// The label shown for a loop item: `loop_control.label` templated, else the item.
+    fn label(&self, control: &LoopControl, host: &HostState, vars: Map) -> Value {
+        if self.truthy("no_log") {
+            return Value::from("(censored due to no_log)");
+        }
+        let item = vars
+            .get(&Value::from(control.loop_var.as_str()))
+            .cloned()
+            .unwrap_or_else(Value::null);
+        let Some(label) = &control.label else {
+            return item;
         };
-        let mut extra = Map::new();
-        extra.insert(Value::from(loop_var), item.clone());
-        let scope = self.scope(host, Some(extra));
+        let scope = self.scope(host, Some(vars));
         self.play
             .templar
             .template(label, &scope)
@@ -316,37 +308,174 @@ impl<'p> TaskRun<'_, 'p> {
         }
     }
 
-    /// One run of the task (or of one loop item).
+    /// One run of the task (or of one loop item), retried per `until`/`retries`/`delay`.
     async fn run_once(&self, host: &mut HostState, extra: Option<Map>) -> Ran {
-        let scope = self.scope(host, extra);
+        let scope = self.scope(host, extra.clone());
         match self.when(&scope) {
             Ok(true) => {}
             Ok(false) => return skipped(),
             Err(err) => return failed(&format!("The conditional check failed: {err}")),
         }
+        let retry = Retry::of(self);
+        let mut attempt = 1;
+        loop {
+            let mut ran = self.attempt(host, &scope, extra.clone()).await;
+            let Some(retry) = &retry else {
+                return ran;
+            };
+            ran.result
+                .insert(Value::from("attempts"), Value::from(attempt as i64));
+            let done = match self.until_holds(&ran, host, extra.clone()) {
+                Ok(done) => done,
+                Err(err) => return self.failed_template(&err),
+            };
+            if done {
+                return ran;
+            }
+            if attempt >= retry.attempts {
+                ran.result.insert(
+                    Value::from("attempts"),
+                    Value::from(retry.attempts as i64 - 1),
+                );
+                ran.result.insert(Value::from("failed"), Value::from(true));
+                ran.status = Status::Failed;
+                return ran;
+            }
+            ran.result
+                .insert(Value::from("retries"), Value::from(retry.attempts as i64));
+            let result = self.shown(ran.result.clone());
+            host.pending.push(Event::TaskRetry {
+                host: host.name.clone(),
+                task: self.display_name(),
+                retries_left: retry.attempts - attempt,
+                result,
+            });
+            if retry.delay > 0.0 {
+                tokio::time::sleep(std::time::Duration::from_secs_f64(retry.delay)).await;
+            }
+            attempt += 1;
+        }
+    }
+
+    /// Whether `until` (or, without it, success) holds for `ran`.
+    fn until_holds(
+        &self,
+        ran: &Ran,
+        host: &HostState,
+        extra: Option<Map>,
+    ) -> Result<bool, TemplateError> {
+        let Some(until) = self.task.keywords.get("until") else {
+            return Ok(ran.status != Status::Failed);
+        };
+        let scope = self.scope(host, Some(self.with_registered(ran, extra)));
+        let conds = match until.as_seq() {
+            Some(items) => items.to_vec(),
+            None => vec![until.clone()],
+        };
+        for cond in &conds {
+            if !self.play.templar.condition(cond, &scope)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// `extra` plus the result under the task's `register` name.
+    fn with_registered(&self, ran: &Ran, extra: Option<Map>) -> Map {
+        let mut extra = extra.unwrap_or_default();
+        if let Some(name) = self.task.keywords.get("register").and_then(Value::as_str) {
+            extra.insert(Value::from(name), Value::map(ran.result.clone()));
+        }
+        extra
+    }
+
+    /// One attempt: arguments templated, the action or module run, `changed_when`/`failed_when`.
+    async fn attempt(&self, host: &mut HostState, scope: &Arc<Scope>, extra: Option<Map>) -> Ran {
         let args = match self
             .play
             .templar
-            .template(&Value::map(self.task.action.args.clone()), &scope)
+            .template(&Value::map(self.task.action.args.clone()), scope)
         {
             Ok(args) => without_omitted(args.as_map().unwrap_or(&Map::new())),
-            Err(err) => return failed(&err.to_string()),
+            Err(err) => return self.failed_template(&err),
         };
         let module = oxible_playbook::short_name(&self.task.action.module);
-        let mut ran = match actions::run(module, &args, &scope, self.play.templar, host) {
+        let mut ran = match actions::run(module, &args, scope, self.play.templar, host) {
             Some(Ok(ran)) => ran,
             Some(Err(msg)) => failed(&msg),
-            None => self.run_module(host, &args).await,
+            None => match self.target_settings(scope) {
+                Ok(settings) => self.run_module(host, &args, settings).await,
+                Err(err) => self.failed_template(&err),
+            },
         };
+        if ran.status != Status::Skipped {
+            default_failed(&mut ran.result);
+        }
         if ran.status != Status::Skipped
-            && let Err(err) = self.apply_changed_failed_when(&mut ran, host)
+            && let Err(err) = self.apply_changed_failed_when(&mut ran, host, extra)
         {
-            return failed(&err.to_string());
+            return self.failed_template(&err);
         }
         ran
     }
 
-    async fn run_module(&self, host: &mut HostState, args: &Map) -> Ran {
+    /// A failed result for a template error, naming the task's file:line.
+    pub fn failed_template(&self, err: &TemplateError) -> Ran {
+        let diagnostic = err.diagnostic(self.task.span.clone());
+        let place = diagnostic
+            .span
+            .as_ref()
+            .map(|span| format!(" (task at {}:{})", span.path().display(), span.line()))
+            .unwrap_or_default();
+        failed(&format!("{}{place}", diagnostic.message))
+    }
+
+    /// The task's `environment` (inherited ones first, the task's last) and escalation.
+    fn target_settings(&self, scope: &Arc<Scope>) -> Result<TargetSettings, TemplateError> {
+        let mut env = Vec::new();
+        let templar = self.play.templar;
+        let layers = self
+            .inherited
+            .keywords
+            .iter()
+            .filter_map(|k| k.get("environment"))
+            .chain(self.task.keywords.get("environment"));
+        for layer in layers {
+            let value = templar.template(layer, scope)?;
+            let maps = match value.as_seq() {
+                Some(items) => items.to_vec(),
+                None => vec![value],
+            };
+            for map in maps.iter().filter_map(Value::as_map) {
+                for (k, v) in map {
+                    let key = k.py_str();
+                    env.retain(|(existing, _): &(String, String)| *existing != key);
+                    env.push((key, v.py_str()));
+                }
+            }
+        }
+        let user = match self.keyword("become_user") {
+            Some(user) => templar.template(user, scope)?.py_str(),
+            None => "root".to_string(),
+        };
+        // As Ansible (without `become_allow_same_user`): no escalation to the user one already is.
+        let become_ = if self.truthy("become") && !is_current_user(&user) {
+            let method = match self.keyword("become_method").map(Value::py_str).as_deref() {
+                Some("su") => BecomeMethod::Su,
+                _ => BecomeMethod::Sudo,
+            };
+            Some(Become {
+                method,
+                user,
+                password: None,
+            })
+        } else {
+            None
+        };
+        Ok(TargetSettings { env, become_ })
+    }
+
+    async fn run_module(&self, host: &mut HostState, args: &Map, settings: TargetSettings) -> Ran {
         let name = &self.task.action.module;
         let Some(module) = oxible_modules::find(name) else {
             let hint = oxible_yaml::did_you_mean(
@@ -380,8 +509,8 @@ impl<'p> TaskRun<'_, 'p> {
             conn: conn.as_ref(),
             check_mode: self.check_mode(),
             diff: self.play.options.diff,
-            become_: None,
-            env: Vec::new(),
+            become_: settings.become_,
+            env: settings.env,
         };
         match module.run(&target, args).await {
             Ok(outcome) => {
@@ -423,17 +552,14 @@ impl<'p> TaskRun<'_, 'p> {
         &self,
         ran: &mut Ran,
         host: &HostState,
+        extra: Option<Map>,
     ) -> Result<(), TemplateError> {
         let changed_when = self.task.keywords.get("changed_when");
         let failed_when = self.task.keywords.get("failed_when");
         if changed_when.is_none() && failed_when.is_none() {
             return Ok(());
         }
-        let mut extra = Map::new();
-        if let Some(name) = self.task.keywords.get("register").and_then(Value::as_str) {
-            extra.insert(Value::from(name), Value::map(ran.result.clone()));
-        }
-        let scope = self.scope(host, Some(extra));
+        let scope = self.scope(host, Some(self.with_registered(ran, extra)));
         let templar = self.play.templar;
         if let Some(cond) = changed_when {
             let changed = templar.condition(cond, &scope)?;
@@ -479,7 +605,10 @@ impl<'p> TaskRun<'_, 'p> {
         match ran.status {
             Status::Changed => self.notify(host),
             Status::Failed if ignore_errors => {}
-            Status::Failed => host.failed = true,
+            Status::Failed => {
+                host.failed = true;
+                self.record_failure(host, &ran.result);
+            }
             Status::Unreachable => host.unreachable = true,
             _ => {}
         }
@@ -510,10 +639,12 @@ impl<'p> TaskRun<'_, 'p> {
         });
     }
 
-    fn emit(&self, host: &HostState, status: Status, result: Map, item: Option<Value>) {
+    fn emit(&self, host: &mut HostState, status: Status, result: Map, item: Option<Value>) {
         let ignored = status == Status::Failed && self.truthy("ignore_errors");
-        let verbose_always = oxible_playbook::short_name(&self.task.action.module) == "debug";
-        self.play.sink.emit(Event::HostResult {
+        let verbose_always = status != Status::Skipped
+            && oxible_playbook::short_name(&self.task.action.module) == "debug";
+        let result = self.shown(result);
+        host.pending.push(Event::HostResult {
             host: host.name.clone(),
             status,
             result,
@@ -523,17 +654,47 @@ impl<'p> TaskRun<'_, 'p> {
         });
     }
 
-    fn truthy(&self, key: &str) -> bool {
-        match self.keyword(key) {
-            Some(value) => match &value.kind {
-                ValueKind::Bool(b) => *b,
-                ValueKind::Str(s) => {
-                    matches!(s.to_ascii_lowercase().as_str(), "yes" | "true" | "on" | "1")
-                }
-                _ => false,
-            },
-            None => false,
+    /// Keeps `ansible_failed_task`/`ansible_failed_result` for a `rescue` section (Ansible sets
+    /// them as non-persistent facts).
+    fn record_failure(&self, host: &mut HostState, result: &Map) {
+        let mut task = Map::new();
+        task.insert(
+            Value::from("name"),
+            Value::from(self.task.name.clone().unwrap_or_default()),
+        );
+        task.insert(
+            Value::from("action"),
+            Value::from(self.task.action.module.as_str()),
+        );
+        task.insert(
+            Value::from("args"),
+            Value::map(self.task.action.args.clone()),
+        );
+        host.set_facts
+            .insert(Value::from("ansible_failed_task"), Value::map(task));
+        host.set_facts.insert(
+            Value::from("ansible_failed_result"),
+            Value::map(result.clone()),
+        );
+    }
+
+    /// `result` as the user may see it: censored under `no_log`.
+    fn shown(&self, result: Map) -> Map {
+        if self.truthy("no_log") {
+            crate::censor::censor(&result)
+        } else {
+            result
         }
+    }
+
+    /// Keyword `key` (own or inherited) as a whole number, if it is one.
+    pub fn keyword_number(&self, key: &str) -> Option<usize> {
+        self.keyword(key)?.py_str().trim().parse().ok()
+    }
+
+    /// Whether keyword `key` (own or inherited) is set to a true value.
+    pub fn truthy(&self, key: &str) -> bool {
+        self.keyword(key).is_some_and(truthy_value)
     }
 
     fn notify(&self, host: &mut HostState) {
@@ -546,6 +707,68 @@ impl<'p> TaskRun<'_, 'p> {
         };
         host.notified.extend(names);
     }
+}
+
+/// Whether a keyword value means true (`true`, `yes`, `on`, `1`), as Ansible's boolean.
+pub(crate) fn truthy_value(value: &Value) -> bool {
+    match &value.kind {
+        ValueKind::Bool(b) => *b,
+        ValueKind::Int(i) => *i != 0,
+        ValueKind::Str(s) => matches!(s.to_ascii_lowercase().as_str(), "yes" | "true" | "on" | "1"),
+        _ => false,
+    }
+}
+
+/// Whether `user` is the user oxible runs as (the local connection's remote user).
+fn is_current_user(user: &str) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").map(|m| m.uid()).ok();
+    (user == "root" && uid == Some(0)) || std::env::var("USER").is_ok_and(|current| current == user)
+}
+
+/// Sets `failed` when a result lacks it, as Ansible does (a non-zero `rc` means failed).
+fn default_failed(result: &mut Map) {
+    if result.contains_key(&Value::from("failed")) {
+        return;
+    }
+    let rc_failed = result
+        .get(&Value::from("rc"))
+        .is_some_and(|rc| !matches!(rc.py_str().as_str(), "0"));
+    result.insert(Value::from("failed"), Value::from(rc_failed));
+}
+
+/// How a task retries: total attempts and the delay between them.
+struct Retry {
+    attempts: usize,
+    delay: f64,
+}
+
+impl Retry {
+    /// `until`/`retries`/`delay` of `run` (Ansible: `retries` defaults to 3 with `until`,
+    /// `delay` to 5); `None` when the task runs once.
+    fn of(run: &TaskRun<'_, '_>) -> Option<Self> {
+        let keywords = &run.task.keywords;
+        let number = |key: &str| {
+            keywords
+                .get(key)
+                .and_then(|v| v.py_str().trim().parse::<f64>().ok())
+        };
+        let retries = match number("retries") {
+            Some(r) => r.max(0.0) as usize,
+            None if keywords.get("until").is_some() => 3,
+            None => 0,
+        };
+        (retries > 0).then(|| Self {
+            attempts: retries + 1,
+            delay: number("delay").map_or(5.0, |d| if d < 0.0 { 1.0 } else { d }),
+        })
+    }
+}
+
+/// What the task's module runs with on the target besides its arguments.
+pub(crate) struct TargetSettings {
+    env: Vec<(String, String)>,
+    become_: Option<Become>,
 }
 
 fn loop_not_list(value: &Value) -> TemplateError {

@@ -1,4 +1,13 @@
 //! Ansible's `default` stdout callback, line for line.
+//!
+//! What each verbosity adds, as ansible-playbook 2.19 prints it:
+//! - 0: banners, one status line per host (`ok: [h]`), `debug` and other always-verbose
+//!   results dumped with an indent of 4, failures dumped on one line, the recap.
+//! - `-v`: every result dumped on one line (`ok: [h] => {...}`).
+//! - `-vv`: `PLAYBOOK: file` and `N plays in file` first, `task path: file:line` under each
+//!   task banner.
+//! - `-vvv`: results dumped with an indent of 4, `invocation` and `diff` kept in them.
+//! - `-vvvv`: nothing more here (Ansible adds connection-plugin chatter oxible does not have).
 
 use std::io::Write;
 use std::sync::Mutex;
@@ -6,60 +15,265 @@ use std::sync::Mutex;
 use oxible_executor::{Event, EventSink, HostStats, Stats, Status};
 use oxible_yaml::{Map, Span, Value};
 
+use crate::console::{Colour, Console, paint};
 use crate::origin::origin_block;
 
 /// Width Ansible lays banners out for when stdout is not a terminal.
 const COLUMNS: usize = 79;
 
+/// Keys `debug` results lose when they have no `msg` (Ansible's `_hide_in_debug`).
+const HIDE_IN_DEBUG: &[&str] = &[
+    "changed",
+    "failed",
+    "skipped",
+    "invocation",
+    "skip_reason",
+    "ansible_loop_var",
+    "ansible_index_var",
+    "ansible_loop",
+];
+
+/// Keys a `debug` result with `msg` keeps (Ansible's `_DEBUG_ALLOWED_KEYS`).
+const DEBUG_ALLOWED: &[&str] = &["msg", "exception", "warnings", "deprecations"];
+
 /// Renders events as ansible-playbook's default output on a writer (stdout in the CLI).
 pub struct DefaultOutput<W: Write + Send> {
-    out: Mutex<W>,
+    console: Mutex<Console<W>>,
     verbosity: u8,
-    /// Where the running task is written and whether it is a controller action.
-    current: Mutex<(Option<Span>, bool)>,
+    state: Mutex<RunState>,
+}
+
+/// What the callback remembers between events.
+#[derive(Default)]
+struct RunState {
+    /// Where the running task is written.
+    origin: Option<Span>,
+    /// Whether the running task is a controller action (`debug`, `fail` …).
+    action: bool,
+    /// The running task's banner title, for the status line.
+    task: String,
+    /// Hosts of the current play.
+    hosts: usize,
+    /// Hosts the running task has finished on.
+    done: usize,
 }
 
 impl<W: Write + Send> DefaultOutput<W> {
-    /// Output to `out` at `verbosity` (the number of `-v`).
+    /// Plain output to `out` (warnings to the process's stderr) at `verbosity` (the number of
+    /// `-v`): no colours, no status line.
     pub fn new(out: W, verbosity: u8) -> Self {
+        Self::with_console(Console::new(out, Box::new(std::io::stderr())), verbosity)
+    }
+
+    /// Output to `out` with warnings and the status line on stderr, coloured as Ansible would
+    /// (`ANSIBLE_NOCOLOR`, `NO_COLOR`, `ANSIBLE_FORCE_COLOR`, stdout a terminal), with the live
+    /// status line when stderr is a terminal.
+    pub fn terminal(out: W, verbosity: u8) -> Self {
+        Self::with_console(Console::stdio(out), verbosity)
+    }
+
+    fn with_console(console: Console<W>, verbosity: u8) -> Self {
         Self {
-            out: Mutex::new(out),
+            console: Mutex::new(console),
             verbosity,
-            current: Mutex::new((None, false)),
+            state: Mutex::new(RunState::default()),
         }
     }
 
-    fn write(&self, text: &str) {
-        let mut out = self
-            .out
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // A closed stdout (`| head`) must not stop the run.
-        let _ = writeln!(out, "{text}");
-        let _ = out.flush();
-    }
-}
-
-impl<W: Write + Send> DefaultOutput<W> {
-    /// `[ERROR]: Task failed: …` and the task's origin, printed before `fatal:`.
-    fn error_block(&self, result: &Map) {
-        let (origin, action) = self
-            .current
+    fn console(&self) -> std::sync::MutexGuard<'_, Console<W>> {
+        self.console
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, RunState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self, text: &str, colour: Option<Colour>) {
+        self.console().line(text, colour, false);
+    }
+
+    fn banner(&self, title: &str) {
+        self.write(&banner(title), None);
+    }
+
+    /// Shows the running task and how many hosts finished it.
+    fn update_status(&self) {
+        let text = {
+            let state = self.state();
+            if state.task.is_empty() {
+                String::new()
+            } else {
+                format!("{} ({}/{} hosts)", state.task, state.done, state.hosts)
+            }
+        };
+        self.console().set_status(text);
+    }
+
+    /// `[ERROR]: Task failed: …` and the task's origin, printed before `fatal:`/`failed:`.
+    fn error_block(&self, result: &Map) {
+        let (origin, action) = {
+            let state = self.state();
+            (state.origin.clone(), state.action)
+        };
+        let failed_when = result
+            .get(&Value::from("failed_when_result"))
+            .and_then(Value::as_bool)
+            == Some(true);
         let msg = result
             .get(&Value::from("msg"))
             .map(Value::py_str)
             .unwrap_or_default();
-        let kind = if action { "Action" } else { "Module" };
-        let mut lines = vec![format!("[ERROR]: Task failed: {kind} failed: {msg}")];
+        let kind = if action || failed_when {
+            "Action"
+        } else {
+            "Module"
+        };
+        let headline = if failed_when || msg.is_empty() {
+            format!("[ERROR]: Task failed: {kind} failed.")
+        } else {
+            format!("[ERROR]: Task failed: {kind} failed: {msg}")
+        };
+        let mut lines = vec![headline];
         if let Some(span) = &origin {
             lines.extend(origin_block(span));
         }
         lines.push(String::new());
-        self.write(&lines.join("\n"));
+        self.write(&lines.join("\n"), Some(Colour::Error));
     }
+
+    /// `[WARNING]: …` on stderr, for each warning a result carries.
+    fn result_warnings(&self, result: &Map) {
+        if let Some(warnings) = result.get(&Value::from("warnings")).and_then(Value::as_seq) {
+            for warning in warnings {
+                self.warning(&warning.py_str());
+            }
+        }
+    }
+
+    fn warning(&self, message: &str) {
+        self.console()
+            .line(&format!("[WARNING]: {message}"), Some(Colour::Warn), true);
+    }
+
+    /// The result as ` => {...}` when this verbosity (or the result) asks for it.
+    fn dump_suffix(&self, result: &Map, debug: bool, verbose: bool) -> String {
+        if verbose {
+            format!(" => {}", self.dump(result, debug))
+        } else {
+            String::new()
+        }
+    }
+
+    /// Whether results are shown (`_run_is_verbose`): `-v`, or the result asks to be, unless
+    /// it asks not to be (`_ansible_verbose_override`, as gathered facts do).
+    fn verbose(&self, result: &Map, debug: bool) -> bool {
+        (self.verbosity > 0 || debug || flag(result, "_ansible_verbose_always"))
+            && !flag(result, "_ansible_verbose_override")
+    }
+
+    /// The result as Ansible's `_dump_results` prints it.
+    fn dump(&self, result: &Map, debug: bool) -> String {
+        let indent =
+            (debug || flag(result, "_ansible_verbose_always") || self.verbosity > 2).then_some(4);
+        Value::map(displayed(result, debug, self.verbosity)).py_json(indent, true)
+    }
+
+    fn host_result(
+        &self,
+        host: &str,
+        status: Status,
+        result: &Map,
+        item: Option<&Value>,
+        ignored: bool,
+        debug: bool,
+    ) {
+        self.result_warnings(result);
+        let verbose = self.verbose(result, debug);
+        // The task-level result of a loop: its items were shown one by one already.
+        let loop_summary = item.is_none() && result.contains_key(&Value::from("results"));
+        let mut summary = result.clone();
+        summary.shift_remove(&Value::from("results"));
+        let label = item.map(Value::py_str);
+        match (status, &label) {
+            (Status::Ok | Status::Changed, _) if loop_summary => {}
+            (Status::Ok | Status::Changed, label) => {
+                let (word, colour) = if status == Status::Changed {
+                    ("changed", Colour::Changed)
+                } else {
+                    ("ok", Colour::Ok)
+                };
+                let label = label
+                    .as_ref()
+                    .map(|l| format!(" => (item={l})"))
+                    .unwrap_or_default();
+                let dump = self.dump_suffix(result, debug, verbose);
+                self.write(&format!("{word}: [{host}]{label}{dump}"), Some(colour));
+            }
+            (Status::Skipped, Some(label)) => {
+                let dump = self.dump_suffix(result, debug, verbose);
+                self.write(
+                    &format!("skipping: [{host}] => (item={label}) {dump}"),
+                    Some(Colour::Skip),
+                );
+            }
+            (Status::Skipped, None) => {
+                let dump = self.dump_suffix(&summary, debug, verbose);
+                self.write(&format!("skipping: [{host}]{dump}"), Some(Colour::Skip));
+            }
+            (Status::Failed, _) if loop_summary => {}
+            (Status::Failed, Some(label)) => {
+                self.error_block(result);
+                let dump = self.dump(result, debug);
+                self.write(
+                    &format!("failed: [{host}] (item={label}) => {dump}"),
+                    Some(Colour::Error),
+                );
+            }
+            (Status::Failed, None) => {
+                self.error_block(result);
+                let dump = self.dump(result, debug);
+                self.write(
+                    &format!("fatal: [{host}]: FAILED! => {dump}"),
+                    Some(Colour::Error),
+                );
+            }
+            (Status::Unreachable, _) => {
+                let dump = self.dump(result, debug);
+                self.write(
+                    &format!("fatal: [{host}]: UNREACHABLE! => {dump}"),
+                    Some(Colour::Unreachable),
+                );
+            }
+        }
+        // Loop items never say `...ignoring`: the task's result does, once.
+        if ignored && item.is_none() {
+            self.write("...ignoring", Some(Colour::Skip));
+        }
+        if item.is_none() {
+            self.state().done += 1;
+            self.update_status();
+        }
+    }
+
+    fn recap(&self, stats: &Stats) {
+        self.banner("PLAY RECAP");
+        let colour = self.console().colour;
+        let mut hosts: Vec<(&String, &HostStats)> = stats.0.iter().collect();
+        hosts.sort_by(|a, b| a.0.cmp(b.0));
+        for (host, counters) in hosts {
+            self.write(&recap_line(host, counters, colour), None);
+        }
+        self.write("", None);
+    }
+}
+
+/// Whether `result[key]` is `true`.
+fn flag(result: &Map, key: &str) -> bool {
+    result.get(&Value::from(key)).and_then(Value::as_bool) == Some(true)
 }
 
 /// `\nTITLE ****…` padded with stars to Ansible's width.
@@ -68,48 +282,91 @@ fn banner(title: &str) -> String {
     format!("\n{title} {}", "*".repeat(stars))
 }
 
-/// The result as the callback dumps it: internal keys dropped, `changed` dropped for `debug`.
-fn cleaned(result: &Map, debug: bool) -> Value {
-    let hidden = [
-        "invocation",
-        "ansible_loop_var",
-        "item",
-        "ansible_index_var",
-        "ansible_loop",
-        "failed",
-    ];
-    let mut out = Map::new();
-    for (key, value) in result {
-        let name = key.py_str();
-        if name.starts_with("_ansible")
-            || hidden.contains(&name.as_str())
-            || (debug && name == "changed")
-        {
-            continue;
-        }
-        out.insert(key.clone(), value.clone());
-    }
-    Value::map(out)
+/// What of a result the callback shows: status keys (`failed`, `skipped`) and internal
+/// `_ansible*` keys dropped (Ansible's `as_callback_task_result`), `debug` results reduced to
+/// what was asked (`_clean_results`), `invocation` and `diff` dropped below `-vvv` and
+/// `exception`/`warnings`/`deprecations` always (`_dump_results`).
+fn displayed(result: &Map, debug: bool, verbosity: u8) -> Map {
+    let has_msg = result.contains_key(&Value::from("msg"));
+    result
+        .iter()
+        .filter(|(key, _)| {
+            let name = key.py_str();
+            let name = name.as_str();
+            let internal = name.starts_with("_ansible")
+                || ["failed", "skipped", "exception", "warnings", "deprecations"].contains(&name)
+                || (verbosity < 3 && ["invocation", "diff"].contains(&name));
+            let debug_hidden = debug
+                && (name == "invocation"
+                    || if has_msg {
+                        !DEBUG_ALLOWED.contains(&name) && !name.starts_with('_')
+                    } else {
+                        HIDE_IN_DEBUG.contains(&name)
+                    });
+            !internal && !debug_hidden
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
-fn recap_line(host: &str, s: &HostStats) -> String {
-    let field = |name: &str, n: u32| format!("{name}={:<4}", n);
+/// One `PLAY RECAP` line, coloured as Ansible's `hostcolor`/`colorize` when `colour`.
+fn recap_line(host: &str, s: &HostStats, colour: bool) -> String {
+    let field = |name: &str, n: u32, c: Colour| {
+        let text = format!("{name}={n:<4}");
+        if n != 0 {
+            paint(&text, Some(c), colour)
+        } else {
+            text
+        }
+    };
+    let host = if colour {
+        let c = if s.failed != 0 || s.unreachable != 0 {
+            Colour::Error
+        } else if s.changed != 0 {
+            Colour::Changed
+        } else {
+            Colour::Ok
+        };
+        format!("{:<37}", paint(host, Some(c), true))
+    } else {
+        format!("{host:<26}")
+    };
     format!(
-        "{host:<26} : {} {} {} {} {} {} {}",
-        field("ok", s.ok),
-        field("changed", s.changed),
-        field("unreachable", s.unreachable),
-        field("failed", s.failed),
-        field("skipped", s.skipped),
-        field("rescued", s.rescued),
-        field("ignored", s.ignored)
+        "{host} : {} {} {} {} {} {} {}",
+        field("ok", s.ok, Colour::Ok),
+        field("changed", s.changed, Colour::Changed),
+        field("unreachable", s.unreachable, Colour::Unreachable),
+        field("failed", s.failed, Colour::Error),
+        field("skipped", s.skipped, Colour::Skip),
+        field("rescued", s.rescued, Colour::Ok),
+        field("ignored", s.ignored, Colour::Warn)
     )
 }
 
 impl<W: Write + Send> EventSink for DefaultOutput<W> {
     fn emit(&self, event: Event) {
         match event {
-            Event::PlayStart { name } => self.write(&banner(&format!("PLAY [{name}]"))),
+            Event::PlaybookStart { path, plays } if self.verbosity > 1 => {
+                let base = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                self.banner(&format!("PLAYBOOK: {base}"));
+                self.write(
+                    &format!("{plays} plays in {}", path.display()),
+                    Some(Colour::Verbose),
+                );
+            }
+            Event::PlayStart { name, hosts } => {
+                self.state().hosts = hosts.len();
+                let title = if name.trim().is_empty() {
+                    "PLAY".to_string()
+                } else {
+                    format!("PLAY [{}]", name.trim())
+                };
+                self.banner(&title);
+            }
+            Event::NoHostsMatched => self.write("skipping: no hosts matched", Some(Colour::Skip)),
             Event::TaskStart {
                 name,
                 handler,
@@ -117,11 +374,26 @@ impl<W: Write + Send> EventSink for DefaultOutput<W> {
                 action,
             } => {
                 let kind = if handler { "RUNNING HANDLER" } else { "TASK" };
-                self.write(&banner(&format!("{kind} [{name}]")));
-                *self
-                    .current
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) = (origin, action);
+                let title = format!("{kind} [{}]", name.trim());
+                self.banner(&title);
+                if self.verbosity > 1
+                    && let Some(span) = &origin
+                {
+                    let path = std::path::absolute(span.path())
+                        .unwrap_or_else(|_| span.path().to_path_buf());
+                    self.write(
+                        &format!("task path: {}:{}", path.display(), span.line()),
+                        Some(Colour::Debug),
+                    );
+                }
+                {
+                    let mut state = self.state();
+                    state.origin = origin;
+                    state.action = action;
+                    state.task = title;
+                    state.done = 0;
+                }
+                self.update_status();
             }
             Event::HostResult {
                 host,
@@ -130,52 +402,42 @@ impl<W: Write + Send> EventSink for DefaultOutput<W> {
                 item,
                 ignored,
                 verbose_always,
+            } => self.host_result(
+                &host,
+                status,
+                &result,
+                item.as_ref(),
+                ignored,
+                verbose_always,
+            ),
+            Event::TaskRetry {
+                host,
+                task,
+                retries_left,
+                result,
             } => {
-                let label = item
-                    .map(|i| format!(" (item={})", i.py_str()))
-                    .unwrap_or_default();
-                let body = cleaned(&result, verbose_always);
-                let dump = |indent| body.py_json(indent, true);
-                let line = match status {
-                    Status::Ok | Status::Changed | Status::Skipped => {
-                        let word = match status {
-                            Status::Ok => "ok",
-                            Status::Changed => "changed",
-                            _ => "skipping",
-                        };
-                        let arrow = if label.is_empty() { "" } else { " =>" };
-                        if verbose_always && status != Status::Skipped {
-                            format!("{word}: [{host}]{arrow}{label} => {}", dump(Some(4)))
-                        } else if self.verbosity > 0 {
-                            format!("{word}: [{host}]{arrow}{label} => {}", dump(None))
-                        } else {
-                            format!("{word}: [{host}]{arrow}{label}")
-                        }
-                    }
-                    Status::Failed if !label.is_empty() => {
-                        format!("failed: [{host}]{label} => {}", dump(None))
-                    }
-                    Status::Failed => {
-                        self.error_block(&result);
-                        format!("fatal: [{host}]: FAILED! => {}", dump(None))
-                    }
-                    Status::Unreachable => {
-                        format!("fatal: [{host}]: UNREACHABLE! => {}", dump(None))
-                    }
-                };
-                self.write(&line);
-                if ignored {
-                    self.write("...ignoring");
+                let mut line =
+                    format!("FAILED - RETRYING: [{host}]: {task} ({retries_left} retries left).");
+                if self.verbosity > 2 || flag(&result, "_ansible_verbose_always") {
+                    line.push_str(&format!("Result was: {}", self.dump(&result, false)));
                 }
+                self.write(&line, Some(Colour::Debug));
             }
-            Event::NoHostsRemaining => self.write(&banner("NO MORE HOSTS LEFT")),
-            Event::Warning(message) => self.write(&format!("[WARNING]: {message}")),
-            Event::Recap(Stats(hosts)) => {
-                self.write(&banner("PLAY RECAP"));
-                for (host, stats) in &hosts {
-                    self.write(&recap_line(host, stats));
-                }
-                self.write("");
+            Event::Included { name, hosts, item } => {
+                let label = item
+                    .map(|i| format!(" => (item={})", i.py_str()))
+                    .unwrap_or_default();
+                self.write(
+                    &format!("included: {name} for {}{label}", hosts.join(", ")),
+                    Some(Colour::Skip),
+                );
+            }
+            Event::NoHostsRemaining => self.banner("NO MORE HOSTS LEFT"),
+            Event::Warning(message) => self.warning(&message),
+            Event::Recap(stats) => {
+                self.state().task.clear();
+                self.update_status();
+                self.recap(&stats);
             }
             _ => {}
         }
@@ -185,6 +447,37 @@ impl<W: Write + Send> EventSink for DefaultOutput<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::Shared;
+
+    fn map(pairs: &[(&str, Value)]) -> Map {
+        pairs
+            .iter()
+            .map(|(k, v)| (Value::from(*k), v.clone()))
+            .collect()
+    }
+
+    fn render(verbosity: u8, events: Vec<Event>) -> String {
+        let out = Shared::default();
+        let sink = DefaultOutput::with_console(
+            Console::new(out.clone(), Box::new(Shared::default())),
+            verbosity,
+        );
+        for event in events {
+            sink.emit(event);
+        }
+        out.text()
+    }
+
+    fn result(host: &str, status: Status, result: Map, item: Option<Value>) -> Event {
+        Event::HostResult {
+            host: host.into(),
+            status,
+            result,
+            item,
+            ignored: false,
+            verbose_always: false,
+        }
+    }
 
     #[test]
     fn banners_and_recap_match_ansible() {
@@ -199,8 +492,84 @@ mod tests {
             ..HostStats::default()
         };
         assert_eq!(
-            recap_line("localhost", &stats),
+            recap_line("localhost", &stats, false),
             "localhost                  : ok=11   changed=3    unreachable=0    failed=0    skipped=1    rescued=1    ignored=1   "
+        );
+        assert!(recap_line("h", &stats, true).starts_with("\x1b[0;33mh\x1b[0m "));
+    }
+
+    #[test]
+    fn item_lines_match_ansible() {
+        let skipped = map(&[
+            ("changed", false.into()),
+            ("skipped", true.into()),
+            ("item", 1.into()),
+        ]);
+        let changed = map(&[("changed", true.into()), ("item", 2.into())]);
+        let events = || {
+            vec![
+                result("h", Status::Skipped, skipped.clone(), Some(1.into())),
+                result("h", Status::Changed, changed.clone(), Some(2.into())),
+            ]
+        };
+        assert_eq!(
+            render(0, events()),
+            "skipping: [h] => (item=1) \nchanged: [h] => (item=2)\n"
+        );
+        assert_eq!(
+            render(1, events()),
+            "skipping: [h] => (item=1)  => {\"changed\": false, \"item\": 1}\nchanged: [h] => (item=2) => {\"changed\": true, \"item\": 2}\n"
+        );
+    }
+
+    #[test]
+    fn debug_results_keep_only_what_was_asked() {
+        let shown = displayed(
+            &map(&[
+                ("msg", "hi".into()),
+                ("changed", false.into()),
+                ("item", "a".into()),
+                ("_ansible_no_log", false.into()),
+            ]),
+            true,
+            0,
+        );
+        assert_eq!(Value::map(shown).py_json(None, true), r#"{"msg": "hi"}"#);
+    }
+
+    #[test]
+    fn loop_summaries_print_only_skips_and_ignoring() {
+        let summary = map(&[("changed", true.into()), ("results", Value::seq(vec![]))]);
+        let mut failed = result("h", Status::Failed, summary.clone(), None);
+        if let Event::HostResult { ignored, .. } = &mut failed {
+            *ignored = true;
+        }
+        assert_eq!(
+            render(0, vec![result("h", Status::Changed, summary, None), failed]),
+            "...ignoring\n"
+        );
+    }
+
+    #[test]
+    fn verbosity_two_adds_playbook_banner_and_task_paths() {
+        let text = render(
+            2,
+            vec![Event::PlaybookStart {
+                path: "dir/site.yml".into(),
+                plays: 1,
+            }],
+        );
+        assert!(text.starts_with("\nPLAYBOOK: site.yml ***"), "{text}");
+        assert!(text.ends_with("\n1 plays in dir/site.yml\n"), "{text}");
+        assert_eq!(
+            render(
+                1,
+                vec![Event::PlaybookStart {
+                    path: "site.yml".into(),
+                    plays: 1
+                }]
+            ),
+            ""
         );
     }
 }

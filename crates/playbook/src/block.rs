@@ -254,7 +254,7 @@ fn import_tasks(ctx: &mut Ctx<'_>, scope: &Scope, task: Task) -> Result<Entry> {
 /// Where Ansible looks for an imported task file: next to the enclosing imported files
 /// (innermost first), then the role's `tasks/` (or `handlers/`) directory and the role itself,
 /// then the playbook's directory.
-fn import_candidates(scope: &Scope, target: &str) -> Vec<PathBuf> {
+pub(crate) fn import_candidates(scope: &Scope, target: &str) -> Vec<PathBuf> {
     let target_path = Path::new(target);
     if target_path.is_absolute() {
         return vec![normalize(target_path)];

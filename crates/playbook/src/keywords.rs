@@ -215,6 +215,16 @@ impl Keywords {
         self.0.insert(key.into(), value);
     }
 
+    /// The keywords of mapping `map` whose keys are strings (`include_tasks`'s `apply`, which
+    /// the executor reads at run time); other keys are dropped.
+    pub fn from_map(map: &Map) -> Self {
+        Self(
+            map.iter()
+                .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.clone())))
+                .collect(),
+        )
+    }
+
     /// All keywords set, in file order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
         self.0.iter().map(|(k, v)| (k.as_str(), v))

@@ -30,6 +30,7 @@
 mod action;
 mod block;
 mod context;
+mod dynamic;
 mod error;
 pub mod keywords;
 mod loader;
@@ -45,6 +46,7 @@ mod template;
 pub use action::{Action, is_builtin, short_name};
 pub use block::{Block, Entry};
 pub use context::LoadOptions;
+pub use dynamic::{IncludeSite, RoleInclude, load_included_role, load_included_tasks};
 pub use error::{Error, Result};
 pub use loader::{FsLoader, Loader};
 pub use play::{ListedTask, Play, VarPrompt};

@@ -1,0 +1,24 @@
+//! Differential runs of the executor's task keywords and controller-side actions (includes,
+//! template, delegation, retries, serial, strategies …): the same playbook through ansible-core
+//! and oxible on localhost, compared on exit code, output (timings masked) and files left.
+
+use oxible_tests::check_run_fixture;
+
+macro_rules! fixtures {
+    ($($name:ident: $idempotent:expr),* $(,)?) => {
+        $( #[test] fn $name() { check_run_fixture(stringify!($name), $idempotent); } )*
+    };
+}
+
+fixtures!(
+    exec_become: false,
+    exec_environment: false,
+    exec_free: false,
+    exec_failures: false,
+    exec_handlers_roles: false,
+    exec_loop_extended: true,
+    exec_loop_register: false,
+    exec_run_once: false,
+    exec_rescue: false,
+    exec_throttle: false,
+);
