@@ -50,6 +50,8 @@ pub enum Event {
         origin: Option<Span>,
         /// Whether the task runs a controller action (`debug`, `fail` …) rather than a module.
         action: bool,
+        /// Whether file differences are shown for it (`--diff` or the task's `diff:`).
+        diff: bool,
     },
     /// A task (or one loop item) finished on a host.
     HostResult {

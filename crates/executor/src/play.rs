@@ -418,6 +418,7 @@ impl PlayRun<'_> {
             handler: false,
             origin: self.play.span.clone(),
             action: false,
+            diff: false,
         });
         let mut raw = Map::new();
         if let Some(subset) = self.play.keywords.get("gather_subset") {
@@ -432,6 +433,7 @@ impl PlayRun<'_> {
                         diff: false,
                         become_: None,
                         env: Vec::new(),
+                        controller_search_path: Vec::new(),
                     };
                     let outcome = match oxible_modules::Args::validate("setup", setup.spec(), &raw)
                     {

@@ -85,6 +85,10 @@ impl<'p> TaskRun<'_, 'p> {
             handler,
             origin: self.task.span.clone(),
             action: actions::is_action(oxible_playbook::short_name(&self.task.action.module)),
+            diff: self
+                .keyword("diff")
+                .and_then(Value::as_bool)
+                .unwrap_or(self.play.options.diff),
         }
     }
 
@@ -181,16 +185,18 @@ impl<'p> TaskRun<'_, 'p> {
     /// false here; `on_host` reports them).
     pub fn condition_holds(&self, host: &HostState) -> bool {
         let scope = self.scope(host, None);
-        self.when(&scope).unwrap_or(false)
+        matches!(self.when(&scope), Ok(None))
     }
 
-    fn when(&self, scope: &Arc<Scope>) -> Result<bool, TemplateError> {
+    /// The first `when` condition that does not hold (`None` when all hold), as Ansible reports
+    /// it in `false_condition`.
+    fn when(&self, scope: &Arc<Scope>) -> Result<Option<Value>, TemplateError> {
         for cond in self.inherited.when.iter().chain(&self.task.when) {
             if !self.play.templar.condition(cond, scope)? {
-                return Ok(false);
+                return Ok(Some(cond.clone()));
             }
         }
-        Ok(true)
+        Ok(None)
     }
 
     /// Runs the task on `host`, reports it, and updates the host's state.
@@ -312,8 +318,8 @@ impl<'p> TaskRun<'_, 'p> {
     async fn run_once(&self, host: &mut HostState, extra: Option<Map>) -> Ran {
         let scope = self.scope(host, extra.clone());
         match self.when(&scope) {
-            Ok(true) => {}
-            Ok(false) => return skipped(),
+            Ok(None) => {}
+            Ok(Some(false_condition)) => return skipped(&false_condition),
             Err(err) => return failed(&format!("The conditional check failed: {err}")),
         }
         let retry = Retry::of(self);
@@ -511,6 +517,7 @@ impl<'p> TaskRun<'_, 'p> {
             diff: self.play.options.diff,
             become_: settings.become_,
             env: settings.env,
+            controller_search_path: Vec::new(),
         };
         match module.run(&target, args).await {
             Ok(outcome) => {
@@ -783,9 +790,10 @@ fn loop_not_list(value: &Value) -> TemplateError {
     }
 }
 
-fn skipped() -> Ran {
+fn skipped(false_condition: &Value) -> Ran {
     let mut result = Map::new();
     result.insert(Value::from("changed"), Value::from(false));
+    result.insert(Value::from("false_condition"), false_condition.clone());
     result.insert(
         Value::from("skip_reason"),
         Value::from("Conditional result was False"),

@@ -50,6 +50,8 @@ struct RunState {
     origin: Option<Span>,
     /// Whether the running task is a controller action (`debug`, `fail` …).
     action: bool,
+    /// Whether the running task shows file differences.
+    diff: bool,
     /// The running task's banner title, for the status line.
     task: String,
     /// Hosts of the current play.
@@ -201,6 +203,15 @@ impl<W: Write + Send> DefaultOutput<W> {
         match (status, &label) {
             (Status::Ok | Status::Changed, _) if loop_summary => {}
             (Status::Ok | Status::Changed, label) => {
+                if status == Status::Changed
+                    && self.state().diff
+                    && let Some(diff) = result.get(&Value::from("diff"))
+                {
+                    let text = crate::diff::render(diff);
+                    if !text.is_empty() {
+                        self.write(text.strip_suffix('\n').unwrap_or(&text), None);
+                    }
+                }
                 let (word, colour) = if status == Status::Changed {
                     ("changed", Colour::Changed)
                 } else {
@@ -372,6 +383,7 @@ impl<W: Write + Send> EventSink for DefaultOutput<W> {
                 handler,
                 origin,
                 action,
+                diff,
             } => {
                 let kind = if handler { "RUNNING HANDLER" } else { "TASK" };
                 let title = format!("{kind} [{}]", name.trim());
@@ -389,6 +401,7 @@ impl<W: Write + Send> EventSink for DefaultOutput<W> {
                 {
                     let mut state = self.state();
                     state.origin = origin;
+                    state.diff = diff;
                     state.action = action;
                     state.task = title;
                     state.done = 0;

@@ -193,6 +193,7 @@ mod tests {
                 handler: false,
                 origin: None,
                 action: false,
+                diff: false,
             },
             Event::HostResult {
                 host: "h".into(),

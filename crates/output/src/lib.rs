@@ -14,6 +14,7 @@
 
 mod console;
 mod default;
+mod diff;
 mod json;
 mod origin;
 
