@@ -134,7 +134,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         if args.output == OutputFormat::Text {
             print_header(args.verbose, config.file.as_deref());
         }
-        return execute(&args, &playbooks, &inventory, options.extra_vars);
+        return execute(&args, &playbooks, &inventory, options);
     }
     // ansible-playbook lists every tag, `never` included, when --list-tags has no -t/--skip-tags.
     let only = if want.tags && args.tags.is_empty() && args.skip_tags.is_empty() {
@@ -166,7 +166,7 @@ fn execute(
     args: &Args,
     playbooks: &[Playbook],
     inventory: &oxible_inventory::Inventory,
-    extra_vars: oxible_yaml::Map,
+    load: LoadOptions,
 ) -> Result<ExitCode, Failure> {
     let options = oxible_executor::RunOptions {
         forks: args.forks,
@@ -175,9 +175,10 @@ fn execute(
         tags: TagFilter::new(&args.tags, &args.skip_tags),
         run_tags: args.tags.clone(),
         skip_tags: args.skip_tags.clone(),
-        extra_vars,
+        extra_vars: load.extra_vars.clone(),
         limit: args.limit.clone(),
         connection: args.connection.clone(),
+        load,
     };
     let output: Box<dyn oxible_executor::EventSink> = match args.output {
         OutputFormat::Text => Box::new(oxible_output::DefaultOutput::terminal(

@@ -1,5 +1,6 @@
 //! Actions that run on the controller and change the play's own state rather than a target
-//! (Ansible's action plugins without a module): `debug`, `set_fact`, `assert`, `fail`.
+//! (Ansible's action plugins without a module): `debug`, `set_fact`, `assert`, `fail`, and the
+//! include tasks, whose result only carries their arguments for the play to load.
 
 use std::sync::Arc;
 
@@ -11,7 +12,14 @@ use crate::host::HostState;
 use crate::task::{Ran, failed};
 
 /// The controller actions this module runs instead of a target module.
-const ACTIONS: &[&str] = &["debug", "set_fact", "assert", "fail"];
+const ACTIONS: &[&str] = &[
+    "debug",
+    "set_fact",
+    "assert",
+    "fail",
+    "include_tasks",
+    "include_role",
+];
 
 /// Whether `module` (a short name) is a controller action.
 pub(crate) fn is_action(module: &str) -> bool {
@@ -31,6 +39,7 @@ pub(crate) fn run(
         "set_fact" => Ok(set_fact(args, host)),
         "assert" => assert(args, scope, templar),
         "fail" => Ok(fail(args)),
+        "include_tasks" | "include_role" => Ok(include(args)),
         _ => return None,
     })
 }
@@ -119,4 +128,13 @@ fn fail(args: &Map) -> Ran {
         .map(Value::py_str)
         .unwrap_or_else(|| "Failed as requested from task".into());
     failed(&msg)
+}
+
+/// `include_tasks`/`include_role`: the arguments, for the play to load after the task (as
+/// Ansible's include results carry `include_args`).
+fn include(args: &Map) -> Ran {
+    let mut result = Map::new();
+    result.insert(Value::from("changed"), Value::from(false));
+    result.insert(Value::from("include_args"), Value::map(args.clone()));
+    ok(result)
 }

@@ -30,6 +30,8 @@ pub(crate) struct HostState {
     pub ended: bool,
     /// Handler names and `listen` topics notified and not yet run.
     pub notified: IndexSet<String>,
+    /// What the running include task asked this host to include, in item order.
+    pub includes: Vec<IncludeRequest>,
     /// Events of the task running now, reported in host order once every host has run it.
     pub pending: Vec<Event>,
 }
@@ -47,6 +49,7 @@ impl HostState {
             unreachable: false,
             ended: false,
             notified: IndexSet::new(),
+            includes: Vec::new(),
             pending: Vec::new(),
         }
     }
@@ -55,4 +58,15 @@ impl HostState {
     pub fn active(&self) -> bool {
         !self.failed && !self.unreachable && !self.ended
     }
+}
+
+/// One file or role an include task (or one of its loop items) asks a host to include.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct IncludeRequest {
+    /// The include's arguments, templated.
+    pub args: Map,
+    /// The loop variables of the item (empty without a loop).
+    pub vars: Map,
+    /// The item's label, for `included: … => (item=…)`.
+    pub label: Option<oxible_yaml::Value>,
 }

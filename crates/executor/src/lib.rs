@@ -20,6 +20,7 @@ mod censor;
 mod context;
 mod events;
 mod host;
+mod include;
 mod join;
 mod looping;
 mod play;
@@ -30,7 +31,7 @@ use std::sync::{Arc, Mutex};
 
 use oxible_connection::{Connection, Local};
 use oxible_inventory::Inventory;
-use oxible_playbook::{Entry, Playbook, Role, TagFilter, Task};
+use oxible_playbook::{Entry, LoadOptions, Playbook, Role, TagFilter, Task};
 use oxible_template::Templar;
 use oxible_yaml::{Map, Value};
 
@@ -62,6 +63,9 @@ pub struct RunOptions {
     pub limit: Option<String>,
     /// `-c`: the connection type when neither the play nor the host sets one.
     pub connection: Option<String>,
+    /// How playbook files are loaded (roles path, load-time templating), for what
+    /// `include_tasks`/`include_role` load at run time.
+    pub load: LoadOptions,
 }
 
 /// Why a run could not go on (as opposed to tasks failing on hosts).
@@ -118,6 +122,7 @@ pub async fn run(
                 role_defaults: role_layer(|r| r.defaults.as_ref()),
                 role_vars: role_layer(|r| r.vars.as_ref()),
                 handlers: handlers(play, &roles),
+                included_roles: Mutex::new(Vec::new()),
             };
             if selection.hosts.is_empty() {
                 sink.emit(Event::NoHostsMatched);
@@ -139,7 +144,7 @@ pub async fn run(
 }
 
 /// Every role of a play, dependencies first, each once.
-fn all_roles<'p>(role: &'p Role, out: &mut Vec<&'p Role>) {
+pub(crate) fn all_roles<'p>(role: &'p Role, out: &mut Vec<&'p Role>) {
     for dep in &role.dependencies {
         all_roles(dep, out);
     }
@@ -166,7 +171,8 @@ fn handlers<'p>(
     out
 }
 
-fn flatten<'p>(
+/// `entries` as a flat list of tasks with their surroundings (handlers lists).
+pub(crate) fn flatten<'p>(
     entries: &'p [Entry],
     inherited: &Inherited<'p>,
     out: &mut Vec<(&'p Task, Inherited<'p>)>,

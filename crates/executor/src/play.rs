@@ -34,7 +34,13 @@ pub(crate) struct PlayRun<'p> {
     pub role_vars: Vec<Arc<Map>>,
     /// Handlers: roles' first, then the play's, with the role each belongs to.
     pub handlers: Vec<(&'p Task, Inherited<'p>)>,
+    /// Roles `include_role` loaded, by role path and `handlers_from`: their handlers follow
+    /// the play's.
+    pub included_roles: Mutex<Vec<IncludedRole>>,
 }
+
+/// An included role, keyed by its path and `handlers_from`.
+pub(crate) type IncludedRole = ((std::path::PathBuf, Option<String>), Arc<Role>);
 
 impl<'p> PlayRun<'p> {
     /// Runs the play's sections on `hosts`; stops early when `meta: end_play` is run.
@@ -70,7 +76,7 @@ impl<'p> PlayRun<'p> {
     }
 
     /// Runs `entries` in order on the hosts selected by `mask` that are still active.
-    fn run_entries<'a>(
+    pub(crate) fn run_entries<'a>(
         &'a self,
         entries: &'p [Entry],
         inherited: &'a Inherited<'p>,
@@ -214,6 +220,9 @@ impl<'p> PlayRun<'p> {
         if let (Some(first), Some(before)) = (targets.first(), before) {
             share_new_facts(first, &before, &mut others);
         }
+        if flow == Flow::Continue && run.is_include() {
+            return self.run_includes(task, inherited, hosts).await;
+        }
         flow
     }
 
@@ -293,8 +302,28 @@ impl<'p> PlayRun<'p> {
 
     /// Runs every notified handler, in definition order, on the hosts that notified it.
     async fn flush_handlers(&self, hosts: &mut [HostState]) {
+        let included: Vec<Arc<Role>> = self
+            .included_roles
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .map(|(_, role)| role.clone())
+            .collect();
+        let top = Inherited {
+            keywords: vec![&self.play.keywords],
+            handler: true,
+            ..Inherited::default()
+        };
+        let mut handlers = self.handlers.clone();
+        for role in &included {
+            let mut roles = Vec::new();
+            crate::all_roles(role, &mut roles);
+            for role in roles {
+                crate::flatten(&role.handlers, &top.in_role(role), &mut handlers);
+            }
+        }
         let mut answered: Vec<Vec<String>> = vec![Vec::new(); hosts.len()];
-        for (handler, inherited) in &self.handlers {
+        for (handler, inherited) in &handlers {
             let names = handler_names(handler, inherited.role);
             let notified: Vec<bool> = hosts
                 .iter()
@@ -368,7 +397,7 @@ fn selected<'a>(hosts: &'a [HostState], mask: &'a [bool]) -> impl Iterator<Item 
 }
 
 /// A role's task lists in run order: its dependencies' first.
-fn role_sections<'p>(
+pub(crate) fn role_sections<'p>(
     role: &'p Role,
     outer: &Inherited<'p>,
     out: &mut Vec<(&'p [Entry], Inherited<'p>)>,

@@ -213,6 +213,7 @@ impl<'p> TaskRun<'_, 'p> {
         };
         let Some(items) = items else {
             let ran = self.run_once(host, None).await;
+            self.queue_include(host, &ran, Map::new(), None);
             self.finish(host, ran, None, true);
             return Flow::Continue;
         };
@@ -230,7 +231,8 @@ impl<'p> TaskRun<'_, 'p> {
             any_changed |= ran.status == Status::Changed;
             any_failed |= ran.status == Status::Failed;
             all_skipped &= ran.status == Status::Skipped;
-            let label = self.label(&control, host, vars);
+            let label = self.label(&control, host, vars.clone());
+            self.queue_include(host, &ran, vars, Some(label.clone()));
             self.emit(host, ran.status, result.clone(), Some(label));
             results.push(Value::map(result));
         }
@@ -619,9 +621,12 @@ impl<'p> TaskRun<'_, 'p> {
             Status::Unreachable => host.unreachable = true,
             _ => {}
         }
+        let include = self.is_include();
         self.play.stats_mut(|stats| {
             let counters = stats.host(&name);
             match ran.status {
+                // Includes count once per file included, when it is loaded.
+                Status::Ok if include => {}
                 Status::Ok => counters.ok += 1,
                 Status::Changed => {
                     counters.ok += 1;
@@ -647,6 +652,10 @@ impl<'p> TaskRun<'_, 'p> {
     }
 
     fn emit(&self, host: &mut HostState, status: Status, result: Map, item: Option<Value>) {
+        // A successful include is reported once its file is loaded (`included: …`).
+        if self.is_include() && matches!(status, Status::Ok | Status::Changed) {
+            return;
+        }
         let ignored = status == Status::Failed && self.truthy("ignore_errors");
         let verbose_always = status != Status::Skipped
             && oxible_playbook::short_name(&self.task.action.module) == "debug";
@@ -659,6 +668,30 @@ impl<'p> TaskRun<'_, 'p> {
             ignored,
             verbose_always,
         });
+    }
+
+    /// Whether the task is a dynamic include (`include_tasks`, `include_role`).
+    pub fn is_include(&self) -> bool {
+        self.task.is("include_tasks") || self.task.is("include_role")
+    }
+
+    /// Keeps what a successful include asks for (its templated arguments, with the loop
+    /// variables and label of the item) for the play to load and run after the task.
+    fn queue_include(&self, host: &mut HostState, ran: &Ran, vars: Map, label: Option<Value>) {
+        if !self.is_include() || ran.status != Status::Ok {
+            return;
+        }
+        if let Some(args) = ran
+            .result
+            .get(&Value::from("include_args"))
+            .and_then(Value::as_map)
+        {
+            host.includes.push(crate::host::IncludeRequest {
+                args: args.clone(),
+                vars,
+                label,
+            });
+        }
     }
 
     /// Keeps `ansible_failed_task`/`ansible_failed_result` for a `rescue` section (Ansible sets
