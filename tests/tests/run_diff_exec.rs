@@ -19,6 +19,7 @@ fixtures!(
     exec_include_apply: false,
     exec_include_role: false,
     exec_include_tasks: false,
+    exec_include_vars: false,
     exec_loop_extended: true,
     exec_loop_register: false,
     exec_run_once: false,

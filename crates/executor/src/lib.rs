@@ -21,9 +21,11 @@ mod context;
 mod events;
 mod host;
 mod include;
+mod include_vars;
 mod join;
 mod looping;
 mod play;
+mod search;
 mod stats;
 mod task;
 

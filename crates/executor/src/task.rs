@@ -408,13 +408,9 @@ impl<'p> TaskRun<'_, 'p> {
             Err(err) => return self.failed_template(&err),
         };
         let module = oxible_playbook::short_name(&self.task.action.module);
-        let mut ran = match actions::run(module, &args, scope, self.play.templar, host) {
-            Some(Ok(ran)) => ran,
-            Some(Err(msg)) => failed(&msg),
-            None => match self.target_settings(scope) {
-                Ok(settings) => self.run_module(host, &args, settings).await,
-                Err(err) => self.failed_template(&err),
-            },
+        let mut ran = match module {
+            "include_vars" => self.include_vars(&args, host),
+            _ => self.run_action(module, &args, scope, host).await,
         };
         if ran.status != Status::Skipped {
             default_failed(&mut ran.result);
@@ -425,6 +421,24 @@ impl<'p> TaskRun<'_, 'p> {
             return self.failed_template(&err);
         }
         ran
+    }
+
+    /// A controller action, else the module on the target.
+    async fn run_action(
+        &self,
+        module: &str,
+        args: &Map,
+        scope: &Arc<Scope>,
+        host: &mut HostState,
+    ) -> Ran {
+        match actions::run(module, args, scope, self.play.templar, host) {
+            Some(Ok(ran)) => ran,
+            Some(Err(msg)) => failed(&msg),
+            None => match self.target_settings(scope) {
+                Ok(settings) => self.run_module(host, args, settings).await,
+                Err(err) => self.failed_template(&err),
+            },
+        }
     }
 
     /// A failed result for a template error, naming the task's file:line.

@@ -1,0 +1,60 @@
+//! Where controller-side actions look for the files a task names (`include_vars` files,
+//! `template` sources): Ansible's search path, i.e. the task's role, then the directory of the
+//! file the task is written in, then the playbook's directory; in each, `<dirname>/<name>`
+//! first, then `<name>`.
+
+use std::path::{Path, PathBuf};
+
+use crate::task::TaskRun;
+
+impl TaskRun<'_, '_> {
+    /// The directories a task's relative paths are searched from, in order.
+    fn search_path(&self) -> Vec<PathBuf> {
+        let mut stack: Vec<PathBuf> = Vec::new();
+        if let Some(role) = self.inherited.role {
+            stack.push(role.path.clone());
+        }
+        if let Some(span) = &self.task.span
+            && let Some(dir) = span.path().parent()
+        {
+            stack.push(dir.to_path_buf());
+        }
+        stack.push(self.play.play.basedir.clone());
+        stack
+    }
+
+    /// Finds `needle` under `dirname` (`vars`, `templates`, `files`) along the task's search
+    /// path; the error names every place tried, as Ansible does.
+    pub(crate) fn find_needle(&self, dirname: &str, needle: &str) -> Result<PathBuf, String> {
+        let needle_path = Path::new(needle);
+        let mut tried: Vec<PathBuf> = Vec::new();
+        if needle_path.is_absolute() {
+            tried.push(needle_path.to_path_buf());
+        } else {
+            let under_dirname = needle.split('/').next() == Some(dirname);
+            for base in self.search_path() {
+                if !under_dirname {
+                    tried.push(base.join(dirname).join(needle));
+                }
+                tried.push(base.join(needle));
+            }
+        }
+        let tried: Vec<PathBuf> = tried
+            .into_iter()
+            .map(|p| std::path::absolute(&p).unwrap_or(p))
+            .fold(Vec::new(), |mut out, p| {
+                if !out.contains(&p) {
+                    out.push(p);
+                }
+                out
+            });
+        if let Some(found) = tried.iter().find(|p| p.exists()) {
+            return Ok(found.clone());
+        }
+        let searched: Vec<String> = tried.iter().map(|p| format!("\t{}", p.display())).collect();
+        Err(format!(
+            "Could not find or access '{needle}'\nSearched in:\n{}",
+            searched.join("\n")
+        ))
+    }
+}
