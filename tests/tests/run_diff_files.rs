@@ -16,4 +16,10 @@ fixtures!(
     files_lineinfile: false,
     files_lineinfile_diff: false,
     files_slurp: false,
+    files_copy: false,
+    files_copy_check: false,
+    files_copy_remote: false,
+    files_blockinfile: false,
+    files_replace: false,
+    files_edit_check: false,
 );

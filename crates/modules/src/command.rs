@@ -203,7 +203,8 @@ fn trim_end(text: String, strip: bool) -> String {
     }
 }
 
-fn lines(text: &str) -> Value {
+/// Python's `str.splitlines()` as a list (`stdout_lines`).
+pub(crate) fn lines(text: &str) -> Value {
     Value::seq(text.lines().map(Value::from).collect())
 }
 
@@ -268,6 +269,7 @@ mod tests {
             diff: false,
             become_: None,
             env: Vec::new(),
+            controller_search_path: Vec::new(),
         }
     }
 

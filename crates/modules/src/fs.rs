@@ -635,40 +635,144 @@ pub(crate) fn add_path_info(outcome: &mut Outcome, probe: &Probe) {
         .set("size", st.size);
 }
 
-/// Ansible's backup file name suffix: `.<pid>.<YYYY-MM-DD@HH:MM:SS>~`, as a shell expression.
-pub(crate) fn backup_snippet(path: &str) -> String {
+/// Copies `path` to Ansible's backup name (`<path>.<pid>.<YYYY-MM-DD@HH:MM:SS>~`) and prints
+/// `b <name>`, as a shell command.
+fn backup_snippet(path: &str) -> String {
     let q = oxible_shell::quote(path);
-    format!("b={q}.$$.$(date +%Y-%m-%d@%H:%M:%S)~; cp -p -- {q} \"$b\" && printf '%s\\n' \"$b\"")
+    format!("b={q}.$$.$(date +%Y-%m-%d@%H:%M:%S)~; cp -p -- {q} \"$b\" && printf 'b %s\\n' \"$b\"")
 }
 
-/// Writes `content` to `path` atomically, then gives it `perm` (the old file's mode, or the
-/// default of a new file) and runs `after` (attribute commands). With `backup`, the old file
-/// is copied first; returns the backup's name.
-pub(crate) async fn write(
+/// Where the new content of an [`install`] comes from.
+#[derive(Debug, Clone)]
+pub(crate) enum Source {
+    /// These bytes, sent through the command's stdin.
+    Bytes(Vec<u8>),
+    /// A file already on the target (`remote_src`).
+    Remote(String),
+}
+
+/// One atomic file installation, as Ansible's `atomic_move`: the content is staged in a temp
+/// file beside `dest`, given `perm` (and the old owner when `keep_owner`), validated, then
+/// renamed over `dest`; `after` (attribute commands) run last.
+#[derive(Debug, Clone)]
+pub(crate) struct Install {
+    /// The file to write.
+    pub dest: String,
+    /// The new content.
+    pub source: Source,
+    /// The permission bits of the staged file.
+    pub perm: u32,
+    /// The owner and group the staged file takes (the replaced file's), best effort.
+    pub keep_owner: Option<(i64, i64)>,
+    /// Copy the old file to a backup first.
+    pub backup: bool,
+    /// A command checking the staged file (`%s` is its path) before it replaces `dest`.
+    pub validate: Option<String>,
+    /// Commands run once `dest` is in place.
+    pub after: Vec<String>,
+    /// Create `dest`'s missing parent directories first (`mkdir -p`).
+    pub make_parents: bool,
+}
+
+/// What an [`install`] did.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Installed {
+    /// The backup's name, when one was made.
+    pub backup: Option<String>,
+    /// The staged file's name.
+    pub staged: String,
+    /// `dest` afterwards.
+    pub probe: Probe,
+    /// When validation refused the content: its exit code, stdout and stderr.
+    pub invalid: Option<(i64, String, String)>,
+}
+
+/// The marker before a failed validation's exit code and output.
+const INVALID_MARK: &str = "@invalid ";
+
+/// Python's `validate % path` for a validate command, with the path as the shell word `word`.
+fn validate_command(validate: &str, word: &str) -> Result<String, String> {
+    if !validate.contains("%s") {
+        return Err(format!("validate must contain %s: {validate}"));
+    }
+    Ok(validate
+        .split("%%")
+        .map(|part| part.replace("%s", word))
+        .collect::<Vec<_>>()
+        .join("%"))
+}
+
+/// Performs `install` in one round trip (content through stdin), ending with a probe of `dest`.
+pub(crate) async fn install(
     target: &Target<'_>,
-    path: &str,
-    content: Vec<u8>,
-    perm: Option<u32>,
-    after: &[String],
-    backup: bool,
-) -> Result<Option<String>, ModuleError> {
-    let backup_name = if backup {
-        let out = target.run(&backup_snippet(path), None, None).await?;
-        Some(out.stdout_text().trim().to_string()).filter(|s| !s.is_empty())
-    } else {
-        None
+    install: Install,
+) -> Result<Installed, ModuleError> {
+    let q = oxible_shell::quote(&install.dest);
+    let fill = match &install.source {
+        Source::Bytes(_) => "cat > \"$tmp\"".to_string(),
+        Source::Remote(src) => format!("cp -- {} \"$tmp\"", oxible_shell::quote(src)),
     };
-    target
-        .conn
-        .put_file(content, std::path::Path::new(path), target.become_.clone())
-        .await?;
-    let mut commands: Vec<String> = perm
-        .map(|p| format!("chmod {p:o} -- {}", oxible_shell::quote(path)))
-        .into_iter()
-        .collect();
-    commands.extend(after.iter().cloned());
-    run_all(target, &commands).await?;
-    Ok(backup_name)
+    let mkdir = if install.make_parents {
+        format!("mkdir -p -- \"$(dirname -- {q})\" || exit 1; ")
+    } else {
+        String::new()
+    };
+    let mut script = format!(
+        "LC_ALL=C; export LC_ALL; {mkdir}tmp=$(mktemp \"$(dirname -- {q})/.oxible_tmp.XXXXXX\") || exit 1; printf 't %s\\n' \"$tmp\"; \
+         {{ {fill} && chmod {:o} \"$tmp\"; }} || {{ rm -f \"$tmp\"; exit 1; }}; ",
+        install.perm
+    );
+    if let Some((uid, gid)) = install.keep_owner {
+        script.push_str(&format!("chown {uid}:{gid} \"$tmp\" 2>/dev/null; "));
+    }
+    if install.backup {
+        script.push_str(&format!(
+            "if [ -e {q} ]; then {{ {}; }} || {{ rm -f \"$tmp\"; exit 1; }}; fi; ",
+            backup_snippet(&install.dest)
+        ));
+    }
+    if let Some(validate) = &install.validate {
+        let command = validate_command(validate, "\"$tmp\"").map_err(ModuleError::Failed)?;
+        script.push_str(&format!(
+            "( {command} ) > \"$tmp.o\" 2> \"$tmp.e\"; rc=$?; if [ $rc -ne 0 ]; then printf '{INVALID_MARK}%s\\n' $rc; cat \"$tmp.o\"; cat \"$tmp.e\" >&2; rm -f \"$tmp\" \"$tmp.o\" \"$tmp.e\"; exit 0; fi; rm -f \"$tmp.o\" \"$tmp.e\"; "
+        ));
+    }
+    script.push_str(&format!(
+        "mv -f -- \"$tmp\" {q} || {{ rm -f \"$tmp\"; exit 1; }}; "
+    ));
+    for command in &install.after {
+        script.push_str(&format!("{command} || exit 1; "));
+    }
+    script.push_str(&probe_snippet(&q, Want::default()));
+    let stdin = match install.source {
+        Source::Bytes(bytes) => Some(bytes),
+        Source::Remote(_) => None,
+    };
+    let out = target.run(&script, None, stdin).await?;
+    let text = out.stdout_text();
+    let mut installed = Installed::default();
+    for line in text.lines() {
+        if let Some(tmp) = line.strip_prefix("t ") {
+            installed.staged = tmp.to_string();
+        } else if let Some(name) = line.strip_prefix("b ") {
+            installed.backup = Some(name.to_string());
+        }
+    }
+    if let Some(at) = text.find(INVALID_MARK) {
+        let rest = &text[at + INVALID_MARK.len()..];
+        let (rc, stdout) = rest.split_once('\n').unwrap_or((rest, ""));
+        installed.invalid = Some((
+            rc.trim().parse().unwrap_or(1),
+            stdout.to_string(),
+            out.stderr_text(),
+        ));
+        return Ok(installed);
+    }
+    if out.rc != 0 {
+        return Err(ModuleError::Failed(out.stderr_text().trim().to_string()));
+    }
+    installed.probe = ProbeOutput::parse(&out.stdout).first();
+    Ok(installed)
 }
 
 /// Runs `commands` in one round trip; the first failure's message is the error.

@@ -15,7 +15,9 @@
 #![deny(missing_docs)]
 
 mod args;
+mod blockinfile;
 mod command;
+mod copy;
 mod edit;
 mod file;
 mod fs;
@@ -24,6 +26,7 @@ mod outcome;
 mod ping;
 mod pyre;
 mod registry;
+mod replace;
 mod setup;
 mod slurp;
 mod stat;

@@ -4,7 +4,7 @@
 
 use oxible_connection::BoxFuture;
 
-use crate::edit::{self, Edit, chomp};
+use crate::edit::{self, BackupKey, Edit, WriteOptions, chomp};
 use crate::fs::{self, Attrs};
 use crate::{ArgSpec, ArgType, Args, Module, ModuleError, Outcome, Target, pyre};
 
@@ -113,7 +113,8 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
             &loaded,
             edit,
             &attrs,
-            args.bool("backup", false),
+            write_options(&args),
+            BackupKey::Always,
         )
         .await?;
         outcome.set("found", i64::try_from(found.len()).unwrap_or_default());
@@ -139,9 +140,17 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         &loaded,
         edit,
         &attrs,
-        args.bool("backup", false),
+        write_options(&args),
+        BackupKey::Always,
     )
     .await
+}
+
+fn write_options(args: &Args) -> WriteOptions<'_> {
+    WriteOptions {
+        backup: args.bool("backup", false),
+        validate: args.str("validate"),
+    }
 }
 
 /// Ansible's `present`: edits `lines`; `Some(msg)` when they changed.

@@ -15,6 +15,9 @@ static MODULES: &[&dyn Module] = &[
     &crate::stat::StatModule,
     &crate::lineinfile::LineInFile,
     &crate::slurp::Slurp,
+    &crate::copy::Copy,
+    &crate::blockinfile::BlockInFile,
+    &crate::replace::Replace,
 ];
 
 /// The module an action name refers to.

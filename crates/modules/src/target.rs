@@ -1,5 +1,7 @@
 //! The target a module works on: its connection plus the task's settings.
 
+use std::path::PathBuf;
+
 use oxible_connection::{Become, Connection, ConnectionError, ExecOutput, ExecRequest};
 
 /// One host as a module sees it for one task.
@@ -15,6 +17,11 @@ pub struct Target<'a> {
     pub become_: Option<Become>,
     /// The task's `environment:`.
     pub env: Vec<(String, String)>,
+    /// Where relative controller-side sources (`copy src=`) are looked up, in order, as
+    /// Ansible's `find_needle`: each directory is tried as `<dir>/files/<src>`, then
+    /// `<dir>/<src>` (the role's directory first, then the playbook's). Empty: the current
+    /// directory.
+    pub controller_search_path: Vec<PathBuf>,
 }
 
 impl Target<'_> {
