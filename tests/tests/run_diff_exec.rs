@@ -12,6 +12,7 @@ macro_rules! fixtures {
 
 fixtures!(
     exec_become: false,
+    exec_check_mode: false,
     exec_environment: false,
     exec_free: false,
     exec_failures: false,
@@ -23,6 +24,9 @@ fixtures!(
     exec_loop_extended: true,
     exec_loop_register: false,
     exec_run_once: false,
+    exec_template: true,
+    exec_template_check: false,
+    exec_template_role: false,
     exec_rescue: false,
     exec_throttle: false,
 );

@@ -28,6 +28,7 @@ mod play;
 mod search;
 mod stats;
 mod task;
+mod template;
 
 use std::sync::{Arc, Mutex};
 

@@ -9,7 +9,7 @@ use crate::task::TaskRun;
 
 impl TaskRun<'_, '_> {
     /// The directories a task's relative paths are searched from, in order.
-    fn search_path(&self) -> Vec<PathBuf> {
+    pub(crate) fn search_path(&self) -> Vec<PathBuf> {
         let mut stack: Vec<PathBuf> = Vec::new();
         if let Some(role) = self.inherited.role {
             stack.push(role.path.clone());

@@ -104,7 +104,7 @@ impl<'p> TaskRun<'_, 'p> {
     }
 
     /// Every variable the task sees on `host`, by precedence, plus `extra` at loop level.
-    fn scope(&self, host: &HostState, extra: Option<Map>) -> Arc<Scope> {
+    pub(crate) fn scope(&self, host: &HostState, extra: Option<Map>) -> Arc<Scope> {
         let play = self.play;
         let mut scope = Scope::new(play.templar);
         for defaults in &play.role_defaults {
@@ -410,6 +410,7 @@ impl<'p> TaskRun<'_, 'p> {
         let module = oxible_playbook::short_name(&self.task.action.module);
         let mut ran = match module {
             "include_vars" => self.include_vars(&args, host),
+            "template" => self.template(&args, host, extra.clone()).await,
             _ => self.run_action(module, &args, scope, host).await,
         };
         if ran.status != Status::Skipped {
@@ -435,7 +436,10 @@ impl<'p> TaskRun<'_, 'p> {
             Some(Ok(ran)) => ran,
             Some(Err(msg)) => failed(&msg),
             None => match self.target_settings(scope) {
-                Ok(settings) => self.run_module(host, args, settings).await,
+                Ok(settings) => {
+                    self.run_module(&self.task.action.module, host, args, settings)
+                        .await
+                }
                 Err(err) => self.failed_template(&err),
             },
         }
@@ -453,7 +457,10 @@ impl<'p> TaskRun<'_, 'p> {
     }
 
     /// The task's `environment` (inherited ones first, the task's last) and escalation.
-    fn target_settings(&self, scope: &Arc<Scope>) -> Result<TargetSettings, TemplateError> {
+    pub(crate) fn target_settings(
+        &self,
+        scope: &Arc<Scope>,
+    ) -> Result<TargetSettings, TemplateError> {
         let mut env = Vec::new();
         let templar = self.play.templar;
         let layers = self
@@ -497,8 +504,14 @@ impl<'p> TaskRun<'_, 'p> {
         Ok(TargetSettings { env, become_ })
     }
 
-    async fn run_module(&self, host: &mut HostState, args: &Map, settings: TargetSettings) -> Ran {
-        let name = &self.task.action.module;
+    /// Runs module `name` (the task's own, or the one an action hands its work to) on `host`.
+    pub(crate) async fn run_module(
+        &self,
+        name: &str,
+        host: &mut HostState,
+        args: &Map,
+        settings: TargetSettings,
+    ) -> Ran {
         let Some(module) = oxible_modules::find(name) else {
             let hint = oxible_yaml::did_you_mean(
                 oxible_playbook::short_name(name),
@@ -533,7 +546,7 @@ impl<'p> TaskRun<'_, 'p> {
             diff: self.play.options.diff,
             become_: settings.become_,
             env: settings.env,
-            controller_search_path: Vec::new(),
+            controller_search_path: self.search_path(),
         };
         match module.run(&target, args).await {
             Ok(outcome) => {

@@ -7,7 +7,8 @@
 //! undefined variables are errors when printed, iterated, tested for truth or passed to a
 //! filter, while `is defined` and `default()` still see them.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use minijinja::value::Value as Jinja;
 use minijinja::{Environment, UndefinedBehavior};
@@ -28,21 +29,43 @@ pub struct Templar {
     /// For values in playbooks and variables: a single trailing newline is dropped by the
     /// lexer and restored afterwards, as Ansible's templar does.
     values: Arc<Environment<'static>>,
-    /// For template files: the trailing newline is kept, as the `template` module does.
-    text: Arc<Environment<'static>>,
+    /// For template files: the trailing newline is kept, as the `template` module does; one
+    /// environment per [`TextOptions`] asked for, built on first use.
+    text: Arc<Mutex<HashMap<TextOptions, Arc<Environment<'static>>>>>,
+}
+
+/// The Jinja settings a template file is rendered with (the `template` module's
+/// `trim_blocks`/`lstrip_blocks` overrides); the default is Ansible's: `trim_blocks` on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TextOptions {
+    /// Drop the first newline after a block tag.
+    pub trim_blocks: bool,
+    /// Strip spaces and tabs from the start of a line up to a block tag.
+    pub lstrip_blocks: bool,
+}
+
+impl Default for TextOptions {
+    fn default() -> Self {
+        Self {
+            trim_blocks: true,
+            lstrip_blocks: false,
+        }
+    }
 }
 
 /// The temp a render sets once it prints a value other than `None`.
 const EMITTED: &str = "oxible.emitted";
 
-/// An environment with Ansible's Jinja settings; `keep_trailing_newline` as asked.
-fn environment(keep_trailing_newline: bool) -> Environment<'static> {
+/// An environment with Ansible's Jinja settings; `keep_trailing_newline` and the block
+/// whitespace settings as asked.
+fn environment(keep_trailing_newline: bool, options: TextOptions) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_debug(true);
     env.set_syntax(
         minijinja::syntax::SyntaxConfig::builder()
-            .trim_blocks(true)
+            .trim_blocks(options.trim_blocks)
+            .lstrip_blocks(options.lstrip_blocks)
             .keep_trailing_newline(keep_trailing_newline)
             .build()
             .expect("static syntax configuration is valid"),
@@ -83,8 +106,8 @@ impl Templar {
     /// A templar with Ansible's settings, filters, tests and lookups.
     pub fn new() -> Self {
         Self {
-            values: Arc::new(environment(false)),
-            text: Arc::new(environment(true)),
+            values: Arc::new(environment(false, TextOptions::default())),
+            text: Arc::default(),
         }
     }
 
@@ -125,8 +148,24 @@ impl Templar {
 
     /// Renders `text` as the `template` module does: always text, with a trailing newline kept.
     pub fn render_text(&self, text: &str, scope: &Arc<Scope>) -> Result<String, TemplateError> {
-        self.text
-            .render_str(text, Jinja::from_dyn_object(scope.clone()))
+        self.render_text_with(text, scope, TextOptions::default())
+    }
+
+    /// [`Templar::render_text`] with the block whitespace settings `options`.
+    pub fn render_text_with(
+        &self,
+        text: &str,
+        scope: &Arc<Scope>,
+        options: TextOptions,
+    ) -> Result<String, TemplateError> {
+        let env = self
+            .text
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(options)
+            .or_insert_with(|| Arc::new(environment(true, options)))
+            .clone();
+        env.render_str(text, Jinja::from_dyn_object(scope.clone()))
             .map_err(|e| TemplateError::from_jinja(&e, text))
     }
 

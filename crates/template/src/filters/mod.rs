@@ -13,6 +13,8 @@ mod serialize;
 mod sets;
 mod text;
 mod time;
+
+pub use time::python_datetime;
 mod units;
 mod yaml;
 

@@ -47,6 +47,23 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// `at` as Python's `str(datetime.fromtimestamp(at))` prints it on a UTC controller
+/// (`2026-11-26 07:10:00.123456`; the microseconds are left out when zero).
+pub fn python_datetime(at: std::time::SystemTime) -> String {
+    let since = at.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let tm = Tm::from_epoch(i64::try_from(since.as_secs()).unwrap_or_default());
+    let micros = since.subsec_micros();
+    let fraction = if micros == 0 {
+        String::new()
+    } else {
+        format!(".{micros:06}")
+    };
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}{fraction}",
+        tm.year, tm.month, tm.day, tm.hour, tm.minute, tm.second
+    )
+}
+
 fn is_leap(year: i64) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
