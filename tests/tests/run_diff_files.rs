@@ -22,4 +22,5 @@ fixtures!(
     files_blockinfile: false,
     files_replace: false,
     files_edit_check: false,
+    files_tempfile: false,
 );

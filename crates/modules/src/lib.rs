@@ -31,6 +31,7 @@ mod setup;
 mod slurp;
 mod stat;
 mod target;
+mod tempfile;
 
 pub use args::{ArgSpec, ArgType, Args};
 pub use outcome::{Outcome, module_error_result};

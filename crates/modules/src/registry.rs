@@ -18,6 +18,7 @@ static MODULES: &[&dyn Module] = &[
     &crate::copy::Copy,
     &crate::blockinfile::BlockInFile,
     &crate::replace::Replace,
+    &crate::tempfile::TempFile,
 ];
 
 /// The module an action name refers to.
