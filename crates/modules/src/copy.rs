@@ -235,9 +235,11 @@ fn locate(search: &[PathBuf], src: &str) -> Result<PathBuf, String> {
     let candidates: Vec<PathBuf> = if path.is_absolute() {
         vec![path.to_path_buf()]
     } else {
-        let cwd = [std::env::current_dir().unwrap_or_default()];
-        let dirs = if search.is_empty() { &cwd[..] } else { search };
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let here = [PathBuf::new()];
+        let dirs = if search.is_empty() { &here[..] } else { search };
         dirs.iter()
+            .map(|d| cwd.join(d))
             .flat_map(|d| [d.join("files").join(src), d.join(src)])
             .collect()
     };
