@@ -20,8 +20,7 @@ pub struct Target<'a> {
     /// Where relative controller-side sources (`copy src=`) are looked up, in order, as
     /// Ansible's `find_needle`: each directory is tried as `<dir>/files/<src>`, then
     /// `<dir>/<src>` (the role's directory first, then the playbook's); relative directories
-    /// are below the current one. Empty: the current
-    /// directory.
+    /// are below the current one. Empty: the current directory.
     pub controller_search_path: Vec<PathBuf>,
 }
 
