@@ -11,6 +11,7 @@ macro_rules! fixtures {
 }
 
 fixtures!(
+    exec_any_errors_fatal: false,
     exec_become: false,
     exec_check_mode: false,
     exec_environment: false,
@@ -23,7 +24,9 @@ fixtures!(
     exec_include_vars: false,
     exec_loop_extended: true,
     exec_loop_register: false,
+    exec_max_fail: false,
     exec_run_once: false,
+    exec_serial: false,
     exec_template: true,
     exec_template_check: false,
     exec_template_role: false,

@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 
 mod actions;
+mod batches;
 mod censor;
 mod context;
 mod events;
@@ -30,6 +31,8 @@ mod stats;
 mod task;
 mod template;
 
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use oxible_connection::{Connection, Local};
@@ -44,6 +47,7 @@ pub use stats::{HostStats, Stats};
 use context::Inherited;
 use host::HostState;
 use play::PlayRun;
+use task::Flow;
 
 /// How to run: the command-line options that change execution.
 #[derive(Debug, Clone)]
@@ -89,20 +93,26 @@ pub async fn run(
 ) -> Result<Stats, RunError> {
     let templar = Templar::new();
     let stats = Mutex::new(Stats::default());
+    // Hosts that failed or were unreachable: they sit out every later play.
+    let mut departed: HashSet<String> = HashSet::new();
     for playbook in playbooks {
         sink.emit(Event::PlaybookStart {
             path: playbook.path.clone(),
             plays: playbook.plays.len(),
         });
-        for play in &playbook.plays {
+        'plays: for play in &playbook.plays {
             let selection = inventory.select(&play.hosts.join(","), options.limit.as_deref())?;
             for warning in &selection.warnings {
                 sink.emit(Event::Warning(warning.message.clone()));
             }
-            sink.emit(Event::PlayStart {
-                name: play.display_name(),
-                hosts: selection.hosts.clone(),
-            });
+            if selection.hosts.is_empty() {
+                sink.emit(Event::PlayStart {
+                    name: play.display_name(),
+                    hosts: Vec::new(),
+                });
+                sink.emit(Event::NoHostsMatched);
+                continue;
+            }
             let mut roles = Vec::new();
             for role in &play.roles {
                 all_roles(role, &mut roles);
@@ -114,29 +124,47 @@ pub async fn run(
                     .map(|m| Arc::new(m.clone()))
                     .collect()
             };
-            let run = PlayRun {
-                play,
-                inventory,
-                templar: &templar,
-                options,
-                sink,
-                stats: &stats,
-                hosts: selection.hosts.clone(),
-                role_defaults: role_layer(|r| r.defaults.as_ref()),
-                role_vars: role_layer(|r| r.vars.as_ref()),
-                handlers: handlers(play, &roles),
-                included_roles: Mutex::new(Vec::new()),
-            };
-            if selection.hosts.is_empty() {
-                sink.emit(Event::NoHostsMatched);
-                continue;
+            for batch in batches::batches(play.keywords.get("serial"), &selection.hosts) {
+                sink.emit(Event::PlayStart {
+                    name: play.display_name(),
+                    hosts: batch.clone(),
+                });
+                let run = PlayRun {
+                    play,
+                    inventory,
+                    templar: &templar,
+                    options,
+                    sink,
+                    stats: &stats,
+                    hosts: selection.hosts.clone(),
+                    batch: batch.clone(),
+                    break_play: AtomicBool::new(false),
+                    role_defaults: role_layer(|r| r.defaults.as_ref()),
+                    role_vars: role_layer(|r| r.vars.as_ref()),
+                    handlers: handlers(play, &roles),
+                    included_roles: Mutex::new(Vec::new()),
+                };
+                let mut hosts: Vec<HostState> = batch
+                    .iter()
+                    .filter(|name| !departed.contains(*name))
+                    .map(|name| HostState::new(name, connect(inventory, play, options, name)))
+                    .collect();
+                let flow = if hosts.is_empty() {
+                    Flow::Continue
+                } else {
+                    run.run(&mut hosts).await
+                };
+                let failed: Vec<&HostState> =
+                    hosts.iter().filter(|h| h.failed || h.unreachable).collect();
+                departed.extend(failed.iter().map(|h| h.name.clone()));
+                // A batch whose every host failed, or that broke the play, ends the playbook.
+                if run.break_play.load(Ordering::Relaxed) || failed.len() == batch.len() {
+                    break 'plays;
+                }
+                if flow == Flow::EndPlay {
+                    break;
+                }
             }
-            let mut hosts: Vec<HostState> = selection
-                .hosts
-                .iter()
-                .map(|name| HostState::new(name, connect(inventory, play, options, name)))
-                .collect();
-            run.run(&mut hosts).await;
         }
     }
     let stats = stats

@@ -27,6 +27,10 @@ pub(crate) struct PlayRun<'p> {
     pub stats: &'p Mutex<Stats>,
     /// The play's hosts, in order (for magic variables).
     pub hosts: Vec<String>,
+    /// The hosts of the batch running now (`serial`), in order.
+    pub batch: Vec<String>,
+    /// Set when the batch must stop the whole run (`max_fail_percentage` exceeded).
+    pub break_play: std::sync::atomic::AtomicBool,
     /// Role defaults and vars of every role in the play, in play order (Ansible exposes them
     /// play-wide).
     pub role_defaults: Vec<Arc<Map>>,
@@ -44,7 +48,7 @@ pub(crate) type IncludedRole = ((std::path::PathBuf, Option<String>), Arc<Role>)
 
 impl<'p> PlayRun<'p> {
     /// Runs the play's sections on `hosts`; stops early when `meta: end_play` is run.
-    pub async fn run(&self, hosts: &mut [HostState]) {
+    pub async fn run(&self, hosts: &mut [HostState]) -> Flow {
         let top = Inherited {
             keywords: vec![&self.play.keywords],
             ..Inherited::default()
@@ -68,11 +72,12 @@ impl<'p> PlayRun<'p> {
                     .await
                     == Flow::EndPlay
                 {
-                    return;
+                    return Flow::EndPlay;
                 }
             }
             self.flush_handlers(hosts).await;
         }
+        Flow::Continue
     }
 
     /// Runs `entries` in order on the hosts selected by `mask` that are still active.
@@ -204,6 +209,7 @@ impl<'p> PlayRun<'p> {
             inherited,
         };
         self.sink.emit(run.start_event(inherited.handler));
+        let gone: Vec<bool> = hosts.iter().map(|h| h.failed || h.unreachable).collect();
         let mut targets: Vec<&mut HostState> = hosts
             .iter_mut()
             .zip(mask)
@@ -220,7 +226,10 @@ impl<'p> PlayRun<'p> {
         if let (Some(first), Some(before)) = (targets.first(), before) {
             share_new_facts(first, &before, &mut others);
         }
-        if flow == Flow::Continue && run.is_include() {
+        if flow == Flow::EndPlay || self.after_task(&run, hosts, &gone) == Flow::EndPlay {
+            return Flow::EndPlay;
+        }
+        if run.is_include() {
             return self.run_includes(task, inherited, hosts).await;
         }
         flow

@@ -155,8 +155,9 @@ impl<'p> TaskRun<'_, 'p> {
             inventory_hostname: host.name.clone(),
             groups: play.inventory.groups_dict(),
             group_names: play.inventory.group_names(&host.name),
-            play_hosts: play.hosts.clone(),
-            play_batch: play.hosts.clone(),
+            play_hosts_all: play.hosts.clone(),
+            play_hosts: play.batch.clone(),
+            play_batch: play.batch.clone(),
             playbook_dir: play.play.basedir.display().to_string(),
             inventory_file: None,
             role: self

@@ -34,7 +34,9 @@ pub struct MagicVars {
     pub groups: IndexMap<String, Vec<String>>,
     /// `group_names`: the host's groups, sorted, without `all` and `ungrouped`.
     pub group_names: Vec<String>,
-    /// `ansible_play_hosts_all`/`ansible_play_hosts`/`play_hosts`: the play's hosts.
+    /// `ansible_play_hosts_all`: every host of the play, all batches.
+    pub play_hosts_all: Vec<String>,
+    /// `ansible_play_hosts`/`play_hosts`: the play's hosts in the current batch.
     pub play_hosts: Vec<String>,
     /// `ansible_play_batch`: the hosts of the current `serial` batch.
     pub play_batch: Vec<String>,
@@ -80,7 +82,8 @@ impl MagicVars {
             .collect();
         set("groups", Value::map(groups));
         set("group_names", strings(&self.group_names));
-        for name in ["ansible_play_hosts_all", "ansible_play_hosts", "play_hosts"] {
+        set("ansible_play_hosts_all", strings(&self.play_hosts_all));
+        for name in ["ansible_play_hosts", "play_hosts"] {
             set(name, strings(&self.play_hosts));
         }
         set("ansible_play_batch", strings(&self.play_batch));
