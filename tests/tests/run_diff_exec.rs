@@ -14,6 +14,7 @@ fixtures!(
     exec_any_errors_fatal: false,
     exec_become: false,
     exec_check_mode: false,
+    exec_delegate: false,
     exec_environment: false,
     exec_free: false,
     exec_failures: false,

@@ -8,7 +8,6 @@ use oxible_template::{Scope, Templar};
 use oxible_yaml::{Map, Value};
 
 use crate::events::Status;
-use crate::host::HostState;
 use crate::task::{Ran, failed};
 
 /// The controller actions this module runs instead of a target module.
@@ -32,11 +31,10 @@ pub(crate) fn run(
     args: &Map,
     scope: &Arc<Scope>,
     templar: &Templar,
-    host: &mut HostState,
 ) -> Option<Result<Ran, String>> {
     Some(match module {
         "debug" => debug(args, scope, templar),
-        "set_fact" => Ok(set_fact(args, host)),
+        "set_fact" => Ok(set_fact(args)),
         "assert" => assert(args, scope, templar),
         "fail" => Ok(fail(args)),
         "include_tasks" | "include_role" => Ok(include(args)),
@@ -78,11 +76,11 @@ fn debug(args: &Map, scope: &Arc<Scope>, templar: &Templar) -> Result<Ran, Strin
     Ok(ok(result))
 }
 
-/// `set_fact`: the arguments become host variables (`cacheable` is accepted and ignored).
-fn set_fact(args: &Map, host: &mut HostState) -> Ran {
+/// `set_fact`: the arguments become host variables, through the result's `ansible_facts`
+/// (`cacheable` is accepted and ignored).
+fn set_fact(args: &Map) -> Ran {
     let mut facts = Map::new();
     for (name, value) in args.iter().filter(|(k, _)| k.as_str() != Some("cacheable")) {
-        host.set_facts.insert(name.clone(), value.clone());
         facts.insert(name.clone(), value.clone());
     }
     let mut result = Map::new();

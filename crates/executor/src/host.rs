@@ -30,6 +30,8 @@ pub(crate) struct HostState {
     pub ended: bool,
     /// Handler names and `listen` topics notified and not yet run.
     pub notified: IndexSet<String>,
+    /// Facts set for other hosts (`delegate_facts`), by host name, handed over after the task.
+    pub delegated_facts: Vec<(String, Map)>,
     /// What the running include task asked this host to include, in item order.
     pub includes: Vec<IncludeRequest>,
     /// Events of the task running now, reported in host order once every host has run it.
@@ -49,6 +51,7 @@ impl HostState {
             unreachable: false,
             ended: false,
             notified: IndexSet::new(),
+            delegated_facts: Vec::new(),
             includes: Vec::new(),
             pending: Vec::new(),
         }

@@ -19,6 +19,7 @@ mod actions;
 mod batches;
 mod censor;
 mod context;
+mod delegate;
 mod events;
 mod host;
 mod include;
@@ -230,7 +231,7 @@ pub(crate) fn flatten<'p>(
 
 /// The connection for `host`: `ansible_connection`, else the play's `connection:`, else `-c`,
 /// else `local` for localhost and `ssh` for the rest (as Ansible).
-fn connect(
+pub(crate) fn connect(
     inventory: &Inventory,
     play: &oxible_playbook::Play,
     options: &RunOptions,

@@ -226,6 +226,7 @@ impl<'p> PlayRun<'p> {
         if let (Some(first), Some(before)) = (targets.first(), before) {
             share_new_facts(first, &before, &mut others);
         }
+        crate::delegate::deliver_facts(hosts);
         if flow == Flow::EndPlay || self.after_task(&run, hosts, &gone) == Flow::EndPlay {
             return Flow::EndPlay;
         }

@@ -408,12 +408,27 @@ impl<'p> TaskRun<'_, 'p> {
             Ok(args) => without_omitted(args.as_map().unwrap_or(&Map::new())),
             Err(err) => return self.failed_template(&err),
         };
+        let delegate = match self.delegate(host, scope) {
+            Ok(delegate) => delegate,
+            Err(err) => return self.failed_template(&err),
+        };
         let module = oxible_playbook::short_name(&self.task.action.module);
         let mut ran = match module {
             "include_vars" => self.include_vars(&args, host),
             "template" => self.template(&args, host, extra.clone()).await,
             _ => self.run_action(module, &args, scope, host).await,
         };
+        if module == "set_fact"
+            && let Some(facts) = ran
+                .result
+                .get(&Value::from("ansible_facts"))
+                .and_then(Value::as_map)
+        {
+            self.keep_facts(host, facts, delegate.as_deref());
+        }
+        if let Some(delegate) = &delegate {
+            self.mark_delegated(&mut ran.result, delegate);
+        }
         if ran.status != Status::Skipped {
             default_failed(&mut ran.result);
         }
@@ -433,10 +448,10 @@ impl<'p> TaskRun<'_, 'p> {
         scope: &Arc<Scope>,
         host: &mut HostState,
     ) -> Ran {
-        match actions::run(module, args, scope, self.play.templar, host) {
+        match actions::run(module, args, scope, self.play.templar) {
             Some(Ok(ran)) => ran,
             Some(Err(msg)) => failed(&msg),
-            None => match self.target_settings(scope) {
+            None => match self.target_settings(host, scope) {
                 Ok(settings) => {
                     self.run_module(&self.task.action.module, host, args, settings)
                         .await
@@ -457,9 +472,11 @@ impl<'p> TaskRun<'_, 'p> {
         failed(&format!("{}{place}", diagnostic.message))
     }
 
-    /// The task's `environment` (inherited ones first, the task's last) and escalation.
+    /// The task's `environment` (inherited ones first, the task's last), escalation and
+    /// delegation on `host`.
     pub(crate) fn target_settings(
         &self,
+        host: &HostState,
         scope: &Arc<Scope>,
     ) -> Result<TargetSettings, TemplateError> {
         let mut env = Vec::new();
@@ -502,7 +519,11 @@ impl<'p> TaskRun<'_, 'p> {
         } else {
             None
         };
-        Ok(TargetSettings { env, become_ })
+        Ok(TargetSettings {
+            env,
+            become_,
+            delegate: self.delegate(host, scope)?,
+        })
     }
 
     /// Runs module `name` (the task's own, or the one an action hands its work to) on `host`.
@@ -528,8 +549,12 @@ impl<'p> TaskRun<'_, 'p> {
             Ok(args) => args,
             Err(err) => return failed(&err.to_string()),
         };
-        let conn = match &host.conn {
-            Ok(conn) => conn.clone(),
+        let conn = match &settings.delegate {
+            Some(name) => self.delegated_connection(name),
+            None => host.conn.clone(),
+        };
+        let conn = match conn {
+            Ok(conn) => conn,
             Err(reason) => {
                 let mut result = Map::new();
                 result.insert(Value::from("msg"), Value::from(reason.as_str()));
@@ -635,8 +660,10 @@ impl<'p> TaskRun<'_, 'p> {
             self.emit(host, ran.status, ran.result.clone(), item);
         }
         if let Some(name) = self.task.keywords.get("register").and_then(Value::as_str) {
+            let mut registered = ran.result.clone();
+            registered.shift_remove(&Value::from(crate::delegate::DELEGATED_VARS));
             host.set_facts
-                .insert(Value::from(name), Value::map(ran.result.clone()));
+                .insert(Value::from(name), Value::map(registered));
         }
         let name = host.name.clone();
         match ran.status {
@@ -837,6 +864,8 @@ impl Retry {
 pub(crate) struct TargetSettings {
     env: Vec<(String, String)>,
     become_: Option<Become>,
+    /// The host the task is delegated to.
+    delegate: Option<String>,
 }
 
 fn loop_not_list(value: &Value) -> TemplateError {

@@ -81,7 +81,7 @@ impl TaskRun<'_, '_> {
             let mode = format!("0{:03o}", meta.mode() & 0o7777);
             copy_args.insert(Value::from("mode"), Value::from(mode));
         }
-        match self.target_settings(&scope) {
+        match self.target_settings(host, &scope) {
             Ok(settings) => self.run_module("copy", host, &copy_args, settings).await,
             Err(err) => self.failed_template(&err),
         }

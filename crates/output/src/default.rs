@@ -194,6 +194,7 @@ impl<W: Write + Send> DefaultOutput<W> {
         debug: bool,
     ) {
         self.result_warnings(result);
+        let host = &host_label(host, result);
         let verbose = self.verbose(result, debug);
         // The task-level result of a loop: its items were shown one by one already.
         let loop_summary = item.is_none() && result.contains_key(&Value::from("results"));
@@ -279,6 +280,25 @@ impl<W: Write + Send> DefaultOutput<W> {
             self.write(&recap_line(host, counters, colour), None);
         }
         self.write("", None);
+    }
+}
+
+/// The host as results name it: `h1 -> localhost` for a delegated task (Ansible's
+/// `host_label`), with the delegated host's address when it differs from its name.
+fn host_label(host: &str, result: &Map) -> String {
+    let Some(delegated) = result
+        .get(&Value::from("_ansible_delegated_vars"))
+        .and_then(Value::as_map)
+    else {
+        return host.to_string();
+    };
+    let field = |key: &str| delegated.get(&Value::from(key)).map(Value::py_str);
+    let Some(target) = field("ansible_delegated_host") else {
+        return host.to_string();
+    };
+    match field("ansible_host") {
+        Some(address) if address != target => format!("{host} -> {target}({address})"),
+        _ => format!("{host} -> {target}"),
     }
 }
 
