@@ -160,7 +160,8 @@ fn grouped_opcodes(a: &[String], b: &[String], n: usize) -> Vec<Vec<Opcode>> {
         }
         group.push((tag, i1, i2, j1, j2));
     }
-    if !group.is_empty() && !(group.len() == 1 && group[0].0 == Tag::Equal) {
+    // A last group of nothing but context is not a change.
+    if !matches!(group.as_slice(), [] | [(Tag::Equal, ..)]) {
         groups.push(group);
     }
     groups
