@@ -28,9 +28,11 @@ fixtures!(
     exec_max_fail: false,
     exec_run_once: false,
     exec_serial: false,
+    exec_start_at: false,
     exec_template: true,
     exec_template_check: false,
     exec_template_role: false,
+    exec_pause: false,
     exec_rescue: false,
     exec_throttle: false,
 );

@@ -58,6 +58,13 @@ pub struct Args {
     /// More output (-v shows every result; repeat for more).
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Start the playbook at the task with this name (or matching this glob).
+    #[arg(long = "start-at-task")]
+    pub start_at_task: Option<String>,
+    /// One-step-at-a-time: confirm each task before running it (refused: oxible runs
+    /// unattended).
+    #[arg(long = "step")]
+    pub step: bool,
     /// Output format: `text` (Ansible's default callback) or `json` (one event per line).
     #[arg(long = "output", value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
@@ -130,6 +137,12 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::SUCCESS);
     }
     if !(want.hosts || want.tasks || want.tags) {
+        if args.step {
+            return Err(Failure::new(
+                FailureClass::General,
+                "--step is not supported: oxible does not ask before each task; use --start-at-task, --tags or --check instead",
+            ));
+        }
         check_prompts(&playbooks, &options)?;
         if args.output == OutputFormat::Text {
             print_header(args.verbose, config.file.as_deref());
@@ -178,6 +191,7 @@ fn execute(
         extra_vars: load.extra_vars.clone(),
         limit: args.limit.clone(),
         connection: args.connection.clone(),
+        start_at_task: args.start_at_task.clone(),
         load,
     };
     let output: Box<dyn oxible_executor::EventSink> = match args.output {

@@ -90,6 +90,8 @@ pub enum Event {
         /// The loop item's label, for an include in a loop.
         item: Option<Value>,
     },
+    /// A line an action shows while it runs (`pause`'s `Pausing for 1 seconds`).
+    Display(String),
     /// Every host failed or left the play.
     NoHostsRemaining,
     /// A warning for the user.

@@ -26,6 +26,7 @@ mod include;
 mod include_vars;
 mod join;
 mod looping;
+mod pause;
 mod play;
 mod search;
 mod stats;
@@ -71,6 +72,9 @@ pub struct RunOptions {
     pub limit: Option<String>,
     /// `-c`: the connection type when neither the play nor the host sets one.
     pub connection: Option<String>,
+    /// `--start-at-task`: tasks before the first one with this name (or matching it as a
+    /// glob) are skipped, across plays.
+    pub start_at_task: Option<String>,
     /// How playbook files are loaded (roles path, load-time templating), for what
     /// `include_tasks`/`include_role` load at run time.
     pub load: LoadOptions,
@@ -96,6 +100,7 @@ pub async fn run(
     let stats = Mutex::new(Stats::default());
     // Hosts that failed or were unreachable: they sit out every later play.
     let mut departed: HashSet<String> = HashSet::new();
+    let start_at = Mutex::new(options.start_at_task.clone());
     for playbook in playbooks {
         sink.emit(Event::PlaybookStart {
             path: playbook.path.clone(),
@@ -140,6 +145,7 @@ pub async fn run(
                     hosts: selection.hosts.clone(),
                     batch: batch.clone(),
                     break_play: AtomicBool::new(false),
+                    start_at: &start_at,
                     role_defaults: role_layer(|r| r.defaults.as_ref()),
                     role_vars: role_layer(|r| r.vars.as_ref()),
                     handlers: handlers(play, &roles),

@@ -29,6 +29,8 @@ pub(crate) struct PlayRun<'p> {
     pub hosts: Vec<String>,
     /// The hosts of the batch running now (`serial`), in order.
     pub batch: Vec<String>,
+    /// `--start-at-task` until a task matches it (then `None`).
+    pub start_at: &'p Mutex<Option<String>>,
     /// Set when the batch must stop the whole run (`max_fail_percentage` exceeded).
     pub break_play: std::sync::atomic::AtomicBool,
     /// Role defaults and vars of every role in the play, in play order (Ansible exposes them
@@ -200,14 +202,17 @@ impl<'p> PlayRun<'p> {
         {
             return Flow::Continue;
         }
-        if task.is("meta") {
-            return self.run_meta(task, inherited, hosts, mask).await;
-        }
         let run = TaskRun {
             play: self,
             task,
             inherited,
         };
+        if !self.reached_start(&run) {
+            return Flow::Continue;
+        }
+        if task.is("meta") {
+            return self.run_meta(task, inherited, hosts, mask).await;
+        }
         self.sink.emit(run.start_event(inherited.handler));
         let gone: Vec<bool> = hosts.iter().map(|h| h.failed || h.unreachable).collect();
         let mut targets: Vec<&mut HostState> = hosts
@@ -216,7 +221,8 @@ impl<'p> PlayRun<'p> {
             .filter(|(h, m)| **m && h.active())
             .map(|(h, _)| h)
             .collect();
-        let run_once = run.truthy("run_once");
+        // `pause` runs once for all hosts, as Ansible's (BYPASS_HOST_LOOP).
+        let run_once = run.truthy("run_once") || task.is("pause");
         let mut others = Vec::new();
         if run_once && !targets.is_empty() {
             others = targets.split_off(1);
@@ -370,6 +376,24 @@ impl<'p> PlayRun<'p> {
         }
     }
 
+    /// Whether `--start-at-task` lets `run` run: once a task's name (plain or role-prefixed)
+    /// equals or matches it, this and every later task do.
+    fn reached_start(&self, run: &TaskRun<'_, 'p>) -> bool {
+        let mut start_at = self
+            .start_at
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(wanted) = start_at.as_deref() else {
+            return true;
+        };
+        let matches = |name: &str| name == wanted || oxible_inventory::fnmatch(wanted, name);
+        if run.task.name.as_deref().is_some_and(matches) || matches(&run.display_name()) {
+            *start_at = None;
+            return true;
+        }
+        false
+    }
+
     /// Updates the run's counters.
     pub fn stats_mut(&self, update: impl FnOnce(&mut Stats)) {
         let mut stats = self
@@ -473,6 +497,7 @@ impl PlayRun<'_> {
                         become_: None,
                         env: Vec::new(),
                         controller_search_path: Vec::new(),
+                        host: host.name.clone(),
                     };
                     let outcome = match oxible_modules::Args::validate("setup", setup.spec(), &raw)
                     {

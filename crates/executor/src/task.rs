@@ -416,6 +416,7 @@ impl<'p> TaskRun<'_, 'p> {
         let mut ran = match module {
             "include_vars" => self.include_vars(&args, host),
             "template" => self.template(&args, host, extra.clone()).await,
+            "pause" => self.pause(&args, host).await,
             _ => self.run_action(module, &args, scope, host).await,
         };
         if module == "set_fact"
@@ -573,6 +574,7 @@ impl<'p> TaskRun<'_, 'p> {
             become_: settings.become_,
             env: settings.env,
             controller_search_path: self.search_path(),
+            host: host.name.clone(),
         };
         match module.run(&target, args).await {
             Ok(outcome) => {

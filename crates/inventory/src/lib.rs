@@ -39,4 +39,4 @@ pub use address::is_ip_address;
 pub use data::{Group, Host, LOCALHOST_NAMES};
 pub use error::InventoryError;
 pub use inventory::{INTERNAL_VARS, Inventory, Loaded, Selection};
-pub use pattern::{PatternError, split_host_pattern};
+pub use pattern::{PatternError, fnmatch, split_host_pattern};

@@ -217,6 +217,11 @@ fn compile(pattern: &str) -> Result<Regex, PatternError> {
     })
 }
 
+/// Whether `text` matches the shell pattern `pattern`, as Python's `fnmatch.fnmatchcase`.
+pub fn fnmatch(pattern: &str, text: &str) -> bool {
+    Regex::new(&glob_to_regex(pattern)).is_ok_and(|re| re.is_match(text))
+}
+
 /// Python's `fnmatch.translate`, written for Rust's regex syntax.
 fn glob_to_regex(glob: &str) -> String {
     let chars: Vec<char> = glob.chars().collect();

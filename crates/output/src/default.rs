@@ -467,6 +467,7 @@ impl<W: Write + Send> EventSink for DefaultOutput<W> {
             }
             Event::NoHostsRemaining => self.banner("NO MORE HOSTS LEFT"),
             Event::Warning(message) => self.warning(&message),
+            Event::Display(text) => self.write(&text, None),
             Event::Recap(stats) => {
                 self.state().task.clear();
                 self.update_status();

@@ -109,6 +109,10 @@ fn encode(event: &Event) -> Option<Map> {
             fields.push(("message", Value::from(message.as_str())));
             "warning"
         }
+        Event::Display(text) => {
+            fields.push(("text", Value::from(text.as_str())));
+            "display"
+        }
         Event::Recap(stats) => {
             let hosts = stats
                 .0
