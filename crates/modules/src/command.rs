@@ -270,6 +270,7 @@ mod tests {
             become_: None,
             env: Vec::new(),
             controller_search_path: Vec::new(),
+            host: "localhost".into(),
         }
     }
 

@@ -22,6 +22,9 @@ pub struct Target<'a> {
     /// `<dir>/<src>` (the role's directory first, then the playbook's); relative directories
     /// are below the current one. Empty: the current directory.
     pub controller_search_path: Vec<PathBuf>,
+    /// The inventory name of the host the task runs for (`inventory_hostname`; with
+    /// `delegate_to`, still the original host), as `fetch` names its destination directory.
+    pub host: String,
 }
 
 impl Target<'_> {
