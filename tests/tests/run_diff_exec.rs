@@ -26,6 +26,7 @@ fixtures!(
     exec_loop_extended: true,
     exec_loop_register: false,
     exec_max_fail: false,
+    exec_no_log: false,
     exec_run_once: false,
     exec_serial: false,
     exec_start_at: false,
@@ -35,4 +36,5 @@ fixtures!(
     exec_pause: false,
     exec_rescue: false,
     exec_throttle: false,
+    exec_until: false,
 );

@@ -346,6 +346,12 @@ impl<'p> TaskRun<'_, 'p> {
                     Value::from("attempts"),
                     Value::from(retry.attempts as i64 - 1),
                 );
+                if ran.status != Status::Failed {
+                    // The module succeeded: the failure is the executor's (Ansible's
+                    // "Action failed").
+                    ran.result
+                        .insert(Value::from("exception"), error_summary(&ran.result, true));
+                }
                 ran.result.insert(Value::from("failed"), Value::from(true));
                 ran.status = Status::Failed;
                 return ran;
@@ -775,9 +781,15 @@ impl<'p> TaskRun<'_, 'p> {
         );
     }
 
-    /// `result` as the user may see it: censored under `no_log`.
-    fn shown(&self, result: Map) -> Map {
+    /// `result` as the user may see it: censored under `no_log` (a failure keeps its message
+    /// in `exception`, as Ansible's error summary, for the error line).
+    fn shown(&self, mut result: Map) -> Map {
         if self.truthy("no_log") {
+            if result.get(&Value::from("failed")).and_then(Value::as_bool) == Some(true)
+                && !result.contains_key(&Value::from("exception"))
+            {
+                result.insert(Value::from("exception"), error_summary(&result, false));
+            }
             crate::censor::censor(&result)
         } else {
             result
@@ -804,6 +816,21 @@ impl<'p> TaskRun<'_, 'p> {
         };
         host.notified.extend(names);
     }
+}
+
+/// Ansible's error summary of a failed `result`: its message, and whether the executor (an
+/// action) rather than the module decided the failure (`None`: the output decides).
+fn error_summary(result: &Map, by_executor: bool) -> Value {
+    let mut summary = Map::new();
+    let msg = result
+        .get(&Value::from("msg"))
+        .cloned()
+        .unwrap_or_else(|| Value::from(""));
+    summary.insert(Value::from("msg"), msg);
+    if by_executor {
+        summary.insert(Value::from("context"), Value::from("action"));
+    }
+    Value::map(summary)
 }
 
 /// Whether a keyword value means true (`true`, `yes`, `on`, `1`), as Ansible's boolean.

@@ -125,11 +125,18 @@ impl<W: Write + Send> DefaultOutput<W> {
             .get(&Value::from("failed_when_result"))
             .and_then(Value::as_bool)
             == Some(true);
-        let msg = result
-            .get(&Value::from("msg"))
+        // The executor's error summary (`exception`: a censored failure's message, or a
+        // failure the executor decided) wins over the result's own `msg`.
+        let summary = result
+            .get(&Value::from("exception"))
+            .and_then(Value::as_map);
+        let field = |key: &str| summary.and_then(|s| s.get(&Value::from(key)));
+        let msg = field("msg")
+            .or_else(|| result.get(&Value::from("msg")))
             .map(Value::py_str)
             .unwrap_or_default();
-        let kind = if action || failed_when {
+        let by_action = field("context").map(Value::py_str).as_deref() == Some("action");
+        let kind = if action || failed_when || by_action {
             "Action"
         } else {
             "Module"
