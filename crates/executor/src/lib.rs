@@ -24,10 +24,12 @@ mod events;
 mod host;
 mod include;
 mod include_vars;
+mod inventory_actions;
 mod join;
 mod looping;
 mod pause;
 mod play;
+mod run_inventory;
 mod search;
 mod stats;
 mod task;
@@ -49,6 +51,7 @@ pub use stats::{HostStats, Stats};
 use context::Inherited;
 use host::HostState;
 use play::PlayRun;
+use run_inventory::RunInventory;
 use task::Flow;
 
 /// How to run: the command-line options that change execution.
@@ -97,6 +100,7 @@ pub async fn run(
     sink: &dyn EventSink,
 ) -> Result<Stats, RunError> {
     let templar = Templar::new();
+    let inventory = &RunInventory::new(inventory);
     let stats = Mutex::new(Stats::default());
     // Hosts that failed or were unreachable: they sit out every later play.
     let mut departed: HashSet<String> = HashSet::new();
@@ -238,7 +242,7 @@ pub(crate) fn flatten<'p>(
 /// The connection for `host`: `ansible_connection`, else the play's `connection:`, else `-c`,
 /// else `local` for localhost and `ssh` for the rest (as Ansible).
 pub(crate) fn connect(
-    inventory: &Inventory,
+    inventory: &RunInventory<'_>,
     play: &oxible_playbook::Play,
     options: &RunOptions,
     host: &str,

@@ -4,7 +4,6 @@
 
 use std::sync::{Arc, Mutex};
 
-use oxible_inventory::Inventory;
 use oxible_playbook::{Entry, Play, Role, Task};
 use oxible_template::Templar;
 use oxible_yaml::{Map, Value};
@@ -20,7 +19,7 @@ use crate::task::{Flow, TaskRun};
 /// Everything shared by the tasks of one play.
 pub(crate) struct PlayRun<'p> {
     pub play: &'p Play,
-    pub inventory: &'p Inventory,
+    pub inventory: &'p crate::run_inventory::RunInventory<'p>,
     pub templar: &'p Templar,
     pub options: &'p RunOptions,
     pub sink: &'p dyn EventSink,
@@ -221,8 +220,8 @@ impl<'p> PlayRun<'p> {
             .filter(|(h, m)| **m && h.active())
             .map(|(h, _)| h)
             .collect();
-        // `pause` runs once for all hosts, as Ansible's (BYPASS_HOST_LOOP).
-        let run_once = run.truthy("run_once") || task.is("pause");
+        // `pause` and `add_host` run once for all hosts, as Ansible's (BYPASS_HOST_LOOP).
+        let run_once = run.truthy("run_once") || task.is("pause") || task.is("add_host");
         let mut others = Vec::new();
         if run_once && !targets.is_empty() {
             others = targets.split_off(1);

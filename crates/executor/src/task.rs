@@ -423,6 +423,8 @@ impl<'p> TaskRun<'_, 'p> {
             "include_vars" => self.include_vars(&args, host),
             "template" => self.template(&args, host, extra.clone()).await,
             "pause" => self.pause(&args, host).await,
+            "add_host" => self.add_host(&args),
+            "group_by" => self.group_by(&args, &host.name),
             _ => self.run_action(module, &args, scope, host).await,
         };
         if module == "set_fact"
