@@ -38,4 +38,5 @@ fixtures!(
     exec_rescue: false,
     exec_throttle: false,
     exec_until: false,
+    exec_wait_for: false,
 );

@@ -34,6 +34,7 @@ mod search;
 mod stats;
 mod task;
 mod template;
+mod wait_for;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -425,6 +425,7 @@ impl<'p> TaskRun<'_, 'p> {
             "pause" => self.pause(&args, host).await,
             "add_host" => self.add_host(&args),
             "group_by" => self.group_by(&args, &host.name),
+            "wait_for" => self.wait_for(&args, host, scope).await,
             _ => self.run_action(module, &args, scope, host).await,
         };
         if module == "set_fact"
@@ -535,6 +536,48 @@ impl<'p> TaskRun<'_, 'p> {
         })
     }
 
+    /// The connection the task uses on `host` (the delegated host's, if delegated), or the
+    /// unreachable result.
+    pub(crate) fn connection(
+        &self,
+        host: &HostState,
+        settings: &TargetSettings,
+    ) -> Result<Arc<dyn oxible_connection::Connection>, Ran> {
+        let conn = match &settings.delegate {
+            Some(name) => self.delegated_connection(name),
+            None => host.conn.clone(),
+        };
+        conn.map_err(|reason| {
+            let mut result = Map::new();
+            result.insert(Value::from("msg"), Value::from(reason.as_str()));
+            result.insert(Value::from("unreachable"), Value::from(true));
+            result.insert(Value::from("changed"), Value::from(false));
+            Ran {
+                status: Status::Unreachable,
+                result,
+            }
+        })
+    }
+
+    /// What a module (or an action's probe) sees of the target: `conn` with the task's
+    /// settings.
+    pub(crate) fn target<'c>(
+        &self,
+        conn: &'c dyn oxible_connection::Connection,
+        host: &HostState,
+        settings: TargetSettings,
+    ) -> Target<'c> {
+        Target {
+            conn,
+            check_mode: self.check_mode(),
+            diff: self.play.options.diff,
+            become_: settings.become_,
+            env: settings.env,
+            controller_search_path: self.search_path(),
+            host: host.name.clone(),
+        }
+    }
+
     /// Runs module `name` (the task's own, or the one an action hands its work to) on `host`.
     pub(crate) async fn run_module(
         &self,
@@ -558,32 +601,11 @@ impl<'p> TaskRun<'_, 'p> {
             Ok(args) => args,
             Err(err) => return failed(&err.to_string()),
         };
-        let conn = match &settings.delegate {
-            Some(name) => self.delegated_connection(name),
-            None => host.conn.clone(),
-        };
-        let conn = match conn {
+        let conn = match self.connection(host, &settings) {
             Ok(conn) => conn,
-            Err(reason) => {
-                let mut result = Map::new();
-                result.insert(Value::from("msg"), Value::from(reason.as_str()));
-                result.insert(Value::from("unreachable"), Value::from(true));
-                result.insert(Value::from("changed"), Value::from(false));
-                return Ran {
-                    status: Status::Unreachable,
-                    result,
-                };
-            }
+            Err(unreachable) => return unreachable,
         };
-        let target = Target {
-            conn: conn.as_ref(),
-            check_mode: self.check_mode(),
-            diff: self.play.options.diff,
-            become_: settings.become_,
-            env: settings.env,
-            controller_search_path: self.search_path(),
-            host: host.name.clone(),
-        };
+        let target = self.target(conn.as_ref(), host, settings);
         match module.run(&target, args).await {
             Ok(outcome) => {
                 let status = match (outcome.failed, outcome.changed) {
