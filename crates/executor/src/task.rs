@@ -688,6 +688,7 @@ impl<'p> TaskRun<'_, 'p> {
     /// Reports the final result, registers it, notifies handlers, counts it.
     fn finish(&self, host: &mut HostState, ran: Ran, item: Option<Value>, emit: bool) {
         let ignore_errors = self.truthy("ignore_errors");
+        let ignore_unreachable = self.truthy("ignore_unreachable");
         if emit {
             self.emit(host, ran.status, ran.result.clone(), item);
         }
@@ -705,6 +706,8 @@ impl<'p> TaskRun<'_, 'p> {
                 host.failed = true;
                 self.record_failure(host, &ran.result);
             }
+            // `ignore_unreachable`: the host stays in the play, counted ok and ignored.
+            Status::Unreachable if ignore_unreachable => {}
             Status::Unreachable => host.unreachable = true,
             _ => {}
         }
@@ -733,6 +736,10 @@ impl<'p> TaskRun<'_, 'p> {
                     }
                 }
                 Status::Failed => counters.failed += 1,
+                Status::Unreachable if ignore_unreachable => {
+                    counters.ok += 1;
+                    counters.ignored += 1;
+                }
                 Status::Unreachable => counters.unreachable += 1,
             }
         });
