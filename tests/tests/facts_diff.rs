@@ -105,3 +105,45 @@ fn setup_facts_match_ansible() {
     }
     assert!(differences.is_empty(), "{}", differences.join("\n"));
 }
+
+/// Each service's name and state, sorted.
+fn service_states(services: &Json) -> Vec<(String, String)> {
+    let mut states: Vec<(String, String)> = services
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(name, s)| (name.clone(), s["state"].to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    states.sort();
+    states
+}
+
+#[test]
+fn service_facts_match_ansible() {
+    let dir = std::env::temp_dir().join(format!("oxible-services-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(
+        dir.join("site.yml"),
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - service_facts:\n      register: r\n    - debug: var=r.ansible_facts.services\n",
+    )
+    .expect("playbook");
+    let mut cmd = Command::new(oracle_bin_dir().join("ansible"));
+    cmd.current_dir(&dir)
+        .env("ANSIBLE_NOCOLOR", "1")
+        .env("ANSIBLE_PYTHON_INTERPRETER", oracle_python())
+        .args(["localhost", "-m", "service_facts"]);
+    let theirs = run(cmd);
+    assert_eq!(theirs.code, 0, "{}", theirs.stderr);
+    let theirs = json_after(&theirs.stdout, "SUCCESS => ")["ansible_facts"]["services"].clone();
+    let ours = oxible(
+        "playbook",
+        &dir,
+        &["-i", "localhost,", "-c", "local", "site.yml"],
+    );
+    assert_eq!(ours.code, 0, "{}", ours.stdout);
+    let ours = json_after(&ours.stdout, "ok: [localhost] => ")["r.ansible_facts.services"].clone();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(service_states(&ours), service_states(&theirs));
+}

@@ -23,4 +23,7 @@ fixtures!(
     files_replace: false,
     files_edit_check: false,
     files_tempfile: false,
+    files_fetch: false,
+    files_find: false,
+    files_converge: true,
 );

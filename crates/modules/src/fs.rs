@@ -139,6 +139,18 @@ pub(crate) fn mode_text(perm: u32) -> String {
     format!("0{perm:03o}")
 }
 
+/// A shell command printing `<lstat>\t<path>` for every path `find <find_args>` selects
+/// (batched `stat` runs, as `find -exec … +`); [`parse_listing_line`] reads the lines.
+pub(crate) fn listing_snippet(find_args: &str) -> String {
+    format!("find {find_args} -exec stat -c '{STAT_FORMAT}\t%n' -- {{}} +")
+}
+
+/// One line of a [`listing_snippet`]: the path and its `lstat`.
+pub(crate) fn parse_listing_line(line: &str) -> Option<(&str, Stat)> {
+    let (stat, path) = line.split_once('\t')?;
+    Some((path, Stat::parse(stat)?))
+}
+
 /// What a probe learned about one path.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Probe {
@@ -775,6 +787,28 @@ pub(crate) async fn install(
     Ok(installed)
 }
 
+/// Python's `os.path.normpath` for POSIX paths: `.` and empty components dropped, `..` folded.
+pub(crate) fn normpath(path: &str) -> String {
+    let absolute = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            ".." if absolute => {}
+            _ => parts.push(part),
+        }
+    }
+    let joined = parts.join("/");
+    match (absolute, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".into(),
+        (false, false) => joined,
+    }
+}
+
 /// Runs `commands` in one round trip; the first failure's message is the error.
 pub(crate) async fn run_all(target: &Target<'_>, commands: &[String]) -> Result<(), ModuleError> {
     if commands.is_empty() {
@@ -802,6 +836,14 @@ mod tests {
         assert_eq!(symbolic("go-r", file, 0o022), Some(0o600));
         assert_eq!(symbolic("u+s,g=u", file, 0o022), Some(0o4664));
         assert_eq!(symbolic("z=r", file, 0o022), None);
+    }
+
+    #[test]
+    fn normpath_like_python() {
+        assert_eq!(normpath("/a//b/./c/../d/"), "/a/b/d");
+        assert_eq!(normpath("a/../../b"), "../b");
+        assert_eq!(normpath("/../x"), "/x");
+        assert_eq!(normpath("./"), ".");
     }
 
     #[test]

@@ -19,6 +19,9 @@ static MODULES: &[&dyn Module] = &[
     &crate::blockinfile::BlockInFile,
     &crate::replace::Replace,
     &crate::tempfile::TempFile,
+    &crate::fetch::Fetch,
+    &crate::find::Find,
+    &crate::service_facts::ServiceFacts,
 ];
 
 /// The module an action name refers to.
