@@ -31,6 +31,7 @@ fixtures!(
     exec_run_once: false,
     exec_serial: false,
     exec_start_at: false,
+    exec_module_facts: false,
     exec_template: true,
     exec_template_check: false,
     exec_template_role: false,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use indexmap::IndexSet;
 use oxible_connection::Connection;
-use oxible_yaml::Map;
+use oxible_yaml::{Map, Value};
 
 use crate::events::Event;
 
@@ -55,6 +55,26 @@ impl HostState {
             includes: Vec::new(),
             pending: Vec::new(),
         }
+    }
+
+    /// Adds facts a module returned (`ansible_facts` of `setup`, `service_facts` …): each as a
+    /// variable under the name the module gave it (`ansible_os_family`, `services`) and under
+    /// `ansible_facts` without the `ansible_` prefix, as Ansible injects and namespaces them.
+    pub fn add_facts(&mut self, facts: &Map) {
+        let mut namespaced = self
+            .facts
+            .get(&Value::from("ansible_facts"))
+            .and_then(Value::as_map)
+            .cloned()
+            .unwrap_or_default();
+        for (key, value) in facts {
+            let name = key.py_str();
+            let short = name.strip_prefix("ansible_").unwrap_or(&name);
+            self.facts.insert(key.clone(), value.clone());
+            namespaced.insert(Value::from(short), value.clone());
+        }
+        self.facts
+            .insert(Value::from("ansible_facts"), Value::map(namespaced));
     }
 
     /// Whether the host still runs tasks.

@@ -528,15 +528,7 @@ impl PlayRun<'_> {
                 .get(&Value::from("ansible_facts"))
                 .and_then(Value::as_map)
             {
-                let mut short = Map::new();
-                for (key, value) in facts {
-                    host.facts.insert(key.clone(), value.clone());
-                    let name = key.py_str();
-                    let name = name.strip_prefix("ansible_").unwrap_or(&name);
-                    short.insert(Value::from(name), value.clone());
-                }
-                host.facts
-                    .insert(Value::from("ansible_facts"), Value::map(short));
+                host.add_facts(facts);
             }
             match status {
                 Status::Failed => host.failed = true,

@@ -428,13 +428,18 @@ impl<'p> TaskRun<'_, 'p> {
             "wait_for" => self.wait_for(&args, host, scope).await,
             _ => self.run_action(module, &args, scope, host).await,
         };
-        if module == "set_fact"
-            && let Some(facts) = ran
-                .result
-                .get(&Value::from("ansible_facts"))
-                .and_then(Value::as_map)
+        if let Some(facts) = ran
+            .result
+            .get(&Value::from("ansible_facts"))
+            .and_then(Value::as_map)
         {
-            self.keep_facts(host, facts, delegate.as_deref());
+            match module {
+                "set_fact" => self.keep_facts(host, facts, delegate.as_deref()),
+                // include_vars routes its variables itself; every other module's facts are
+                // host facts.
+                "include_vars" => {}
+                _ => host.add_facts(facts),
+            }
         }
         if let Some(delegate) = &delegate {
             self.mark_delegated(&mut ran.result, delegate);
