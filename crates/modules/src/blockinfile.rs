@@ -2,11 +2,9 @@
 //! Ansible's module places it (`insertafter`/`insertbefore` with `EOF`/`BOF`, blank lines
 //! around it with `prepend_newline`/`append_newline`).
 
-use oxible_connection::BoxFuture;
-
 use crate::edit::{self, BackupKey, Edit, WriteOptions};
 use crate::fs::{self, Attrs};
-use crate::{ArgSpec, ArgType, Args, Module, ModuleError, Outcome, Target, pyre};
+use crate::{ArgSpec, ArgType, Args, ModuleError, Outcome, Target, pyre};
 
 const SPEC: &[ArgSpec] = &{
     let own = [
@@ -29,26 +27,10 @@ const SPEC: &[ArgSpec] = &{
     fs::with_common::<13, 22>(own)
 };
 
-/// The `blockinfile` module.
-pub struct BlockInFile;
-
-impl Module for BlockInFile {
-    fn name(&self) -> &'static str {
-        "blockinfile"
-    }
-
-    fn spec(&self) -> &'static [ArgSpec] {
-        SPEC
-    }
-
-    fn run<'a>(
-        &'a self,
-        target: &'a Target<'a>,
-        args: Args,
-    ) -> BoxFuture<'a, Result<Outcome, ModuleError>> {
-        Box::pin(run(target, args))
-    }
-}
+module!(
+    /// The `blockinfile` module.
+    pub BlockInFile = "blockinfile", SPEC, run
+);
 
 async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     args.exclusive(&["insertbefore", "insertafter"])?;

@@ -8,10 +8,9 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use oxible_connection::BoxFuture;
 use oxible_yaml::Value;
 
-use crate::{ArgSpec, ArgType, Args, Module, ModuleError, Outcome, Target};
+use crate::{ArgSpec, ArgType, Args, ModuleError, Outcome, Target};
 
 const SPEC: &[ArgSpec] = &[
     ArgSpec::new("_raw_params", ArgType::Str),
@@ -27,47 +26,15 @@ const SPEC: &[ArgSpec] = &[
     ArgSpec::new("expand_argument_vars", ArgType::Bool),
 ];
 
-/// The `command` module: no shell.
-pub struct Command;
+module!(
+    /// The `command` module: no shell.
+    pub Command = "command", SPEC, run, false
+);
 
-/// The `shell` module: through `/bin/sh`.
-pub struct Shell;
-
-impl Module for Command {
-    fn name(&self) -> &'static str {
-        "command"
-    }
-
-    fn spec(&self) -> &'static [ArgSpec] {
-        SPEC
-    }
-
-    fn run<'a>(
-        &'a self,
-        target: &'a Target<'a>,
-        args: Args,
-    ) -> BoxFuture<'a, Result<Outcome, ModuleError>> {
-        Box::pin(run(target, args, false))
-    }
-}
-
-impl Module for Shell {
-    fn name(&self) -> &'static str {
-        "shell"
-    }
-
-    fn spec(&self) -> &'static [ArgSpec] {
-        SPEC
-    }
-
-    fn run<'a>(
-        &'a self,
-        target: &'a Target<'a>,
-        args: Args,
-    ) -> BoxFuture<'a, Result<Outcome, ModuleError>> {
-        Box::pin(run(target, args, true))
-    }
-}
+module!(
+    /// The `shell` module: through `/bin/sh`.
+    pub Shell = "shell", SPEC, run, true
+);
 
 /// What to run: the script for `/bin/sh -c` and the `cmd` value Ansible reports.
 fn command_line(args: &Args, through_shell: bool) -> Result<(String, Value), ModuleError> {

@@ -11,7 +11,6 @@
 use std::path::{Path, PathBuf};
 
 use md5::Md5;
-use oxible_connection::BoxFuture;
 use oxible_yaml::{Map, Value, ValueKind};
 use sha1::{Digest, Sha1};
 
@@ -39,26 +38,10 @@ const SPEC: &[ArgSpec] = &{
 /// Ansible's `C.MAX_FILE_SIZE_FOR_DIFF`: larger files are not diffed.
 const MAX_DIFF_SIZE: usize = 104_448;
 
-/// The `copy` module.
-pub struct Copy;
-
-impl Module for Copy {
-    fn name(&self) -> &'static str {
-        "copy"
-    }
-
-    fn spec(&self) -> &'static [ArgSpec] {
-        SPEC
-    }
-
-    fn run<'a>(
-        &'a self,
-        target: &'a Target<'a>,
-        args: Args,
-    ) -> BoxFuture<'a, Result<Outcome, ModuleError>> {
-        Box::pin(run(target, args))
-    }
-}
+module!(
+    /// The `copy` module.
+    pub Copy = "copy", SPEC, run
+);
 
 /// One file to send: its bytes and where it goes relative to a directory `dest`.
 struct LocalFile {

@@ -8,12 +8,11 @@
 use std::path::{Path, PathBuf};
 
 use md5::Md5;
-use oxible_connection::BoxFuture;
 use oxible_yaml::{Map, Value};
 use sha1::{Digest, Sha1};
 
 use crate::fs::{self, Want};
-use crate::{ArgSpec, ArgType, Args, Module, ModuleError, Outcome, Target};
+use crate::{ArgSpec, ArgType, Args, ModuleError, Outcome, Target};
 
 const SPEC: &[ArgSpec] = &[
     ArgSpec::new("src", ArgType::Str).required(),
@@ -23,26 +22,10 @@ const SPEC: &[ArgSpec] = &[
     ArgSpec::new("validate_checksum", ArgType::Bool),
 ];
 
-/// The `fetch` module.
-pub struct Fetch;
-
-impl Module for Fetch {
-    fn name(&self) -> &'static str {
-        "fetch"
-    }
-
-    fn spec(&self) -> &'static [ArgSpec] {
-        SPEC
-    }
-
-    fn run<'a>(
-        &'a self,
-        target: &'a Target<'a>,
-        args: Args,
-    ) -> BoxFuture<'a, Result<Outcome, ModuleError>> {
-        Box::pin(run(target, args))
-    }
-}
+module!(
+    /// The `fetch` module.
+    pub Fetch = "fetch", SPEC, run
+);
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

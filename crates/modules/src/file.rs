@@ -6,11 +6,10 @@
 //! path info `uid`, `gid`, `owner`, `group`, `mode`, `state`, `size`) and, with `--diff`, the
 //! before/after states.
 
-use oxible_connection::BoxFuture;
 use oxible_yaml::{Map, Value};
 
 use crate::fs::{self, Attrs, Diff, Probe, ProbeOutput, Want};
-use crate::{ArgSpec, ArgType, Args, Module, ModuleError, Outcome, Target};
+use crate::{ArgSpec, ArgType, Args, ModuleError, Outcome, Target};
 
 const SPEC: &[ArgSpec] = &{
     let own = [
@@ -39,26 +38,10 @@ const SPEC: &[ArgSpec] = &{
     fs::with_common::<12, 21>(own)
 };
 
-/// The `file` module.
-pub struct File;
-
-impl Module for File {
-    fn name(&self) -> &'static str {
-        "file"
-    }
-
-    fn spec(&self) -> &'static [ArgSpec] {
-        SPEC
-    }
-
-    fn run<'a>(
-        &'a self,
-        target: &'a Target<'a>,
-        args: Args,
-    ) -> BoxFuture<'a, Result<Outcome, ModuleError>> {
-        Box::pin(run(target, args))
-    }
-}
+module!(
+    /// The `file` module.
+    pub File = "file", SPEC, run
+);
 
 /// What one run decided: the result's keys besides path info, and the commands to run.
 struct Plan {

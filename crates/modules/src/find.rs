@@ -10,12 +10,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use oxible_connection::BoxFuture;
 use oxible_yaml::{Map, Value, ValueKind};
 use regex::Regex;
 
 use crate::fs::{self, Mode, Stat};
-use crate::{ArgSpec, ArgType, Args, Module, ModuleError, Outcome, Target};
+use crate::{ArgSpec, ArgType, Args, ModuleError, Outcome, Target};
 
 const SPEC: &[ArgSpec] = &[
     ArgSpec::new("paths", ArgType::List)
@@ -44,26 +43,10 @@ const SPEC: &[ArgSpec] = &[
     ArgSpec::new("limit", ArgType::Int),
 ];
 
-/// The `find` module.
-pub struct Find;
-
-impl Module for Find {
-    fn name(&self) -> &'static str {
-        "find"
-    }
-
-    fn spec(&self) -> &'static [ArgSpec] {
-        SPEC
-    }
-
-    fn run<'a>(
-        &'a self,
-        target: &'a Target<'a>,
-        args: Args,
-    ) -> BoxFuture<'a, Result<Outcome, ModuleError>> {
-        Box::pin(run(target, args))
-    }
-}
+module!(
+    /// The `find` module.
+    pub Find = "find", SPEC, run
+);
 
 /// A name filter: globs or Python regexes (`re.match`, anchored at the start).
 enum Names {

@@ -14,6 +14,34 @@
 //! nothing of plays, strategies or templating (the executor templates arguments first).
 #![deny(missing_docs)]
 
+/// Declares a module type: `module!(/// docs \n pub Copy = "copy", SPEC, run);` defines the
+/// unit struct and its [`Module`] impl, whose `run` awaits `run(target, args, extra…)`, so every
+/// module file holds only its spec and its logic.
+macro_rules! module {
+    ($(#[$doc:meta])* $vis:vis $ty:ident = $name:literal, $spec:expr, $run:path $(, $extra:expr)* $(,)?) => {
+        $(#[$doc])*
+        $vis struct $ty;
+
+        impl $crate::Module for $ty {
+            fn name(&self) -> &'static str {
+                $name
+            }
+
+            fn spec(&self) -> &'static [$crate::ArgSpec] {
+                $spec
+            }
+
+            fn run<'a>(
+                &'a self,
+                target: &'a $crate::Target<'a>,
+                args: $crate::Args,
+            ) -> oxible_connection::BoxFuture<'a, Result<$crate::Outcome, $crate::ModuleError>> {
+                Box::pin($run(target, args $(, $extra)*))
+            }
+        }
+    };
+}
+
 mod args;
 mod blockinfile;
 mod command;

@@ -2,11 +2,9 @@
 //! it: `regexp`/`search_string` find the line to replace, `insertafter`/`insertbefore` (with
 //! `EOF`/`BOF`) where a new one goes, `backrefs` expands groups, `firstmatch` stops at the first.
 
-use oxible_connection::BoxFuture;
-
 use crate::edit::{self, BackupKey, Edit, WriteOptions, chomp};
 use crate::fs::{self, Attrs};
-use crate::{ArgSpec, ArgType, Args, Module, ModuleError, Outcome, Target, pyre};
+use crate::{ArgSpec, ArgType, Args, ModuleError, Outcome, Target, pyre};
 
 const SPEC: &[ArgSpec] = &{
     let own = [
@@ -28,26 +26,10 @@ const SPEC: &[ArgSpec] = &{
     crate::fs::with_common::<12, 21>(own)
 };
 
-/// The `lineinfile` module.
-pub struct LineInFile;
-
-impl Module for LineInFile {
-    fn name(&self) -> &'static str {
-        "lineinfile"
-    }
-
-    fn spec(&self) -> &'static [ArgSpec] {
-        SPEC
-    }
-
-    fn run<'a>(
-        &'a self,
-        target: &'a Target<'a>,
-        args: Args,
-    ) -> BoxFuture<'a, Result<Outcome, ModuleError>> {
-        Box::pin(run(target, args))
-    }
-}
+module!(
+    /// The `lineinfile` module.
+    pub LineInFile = "lineinfile", SPEC, run
+);
 
 async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     args.exclusive(&["insertbefore", "insertafter"])?;

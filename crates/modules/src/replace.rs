@@ -1,12 +1,11 @@
 //! `replace`: every match of a Python regex in a file replaced (optionally only between the
 //! `after` and `before` patterns), as Ansible's module does it.
 
-use oxible_connection::BoxFuture;
 use oxible_yaml::Value;
 
 use crate::edit::{self, WriteOptions};
 use crate::fs::{self, Attrs};
-use crate::{ArgSpec, ArgType, Args, Module, ModuleError, Outcome, Target, pyre};
+use crate::{ArgSpec, ArgType, Args, ModuleError, Outcome, Target, pyre};
 
 const SPEC: &[ArgSpec] = &{
     let own = [
@@ -24,26 +23,10 @@ const SPEC: &[ArgSpec] = &{
     fs::with_common::<8, 17>(own)
 };
 
-/// The `replace` module.
-pub struct Replace;
-
-impl Module for Replace {
-    fn name(&self) -> &'static str {
-        "replace"
-    }
-
-    fn spec(&self) -> &'static [ArgSpec] {
-        SPEC
-    }
-
-    fn run<'a>(
-        &'a self,
-        target: &'a Target<'a>,
-        args: Args,
-    ) -> BoxFuture<'a, Result<Outcome, ModuleError>> {
-        Box::pin(run(target, args))
-    }
-}
+module!(
+    /// The `replace` module.
+    pub Replace = "replace", SPEC, run
+);
 
 async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     let path = args.str("path").unwrap_or_default().to_string();

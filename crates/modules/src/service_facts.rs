@@ -4,10 +4,9 @@
 //!
 //! Not done: upstart, chkconfig, OpenRC, AIX, BSD service managers.
 
-use oxible_connection::BoxFuture;
 use oxible_yaml::{Map, Value};
 
-use crate::{ArgSpec, Args, Module, ModuleError, Outcome, Target};
+use crate::{Args, ModuleError, Outcome, Target};
 
 /// Lists SysV services (as Ansible, only without chkconfig and OpenRC), then systemd's when
 /// systemd runs (its canaries, or PID 1 named `systemd`); unit files that `list-units` does
@@ -31,39 +30,25 @@ fi
 /// systemd states that stick as a service's `status`.
 const BAD_STATES: [&str; 3] = ["not-found", "masked", "failed"];
 
-/// The `service_facts` module.
-pub struct ServiceFacts;
+module!(
+    /// The `service_facts` module.
+    pub ServiceFacts = "service_facts", &[], run
+);
 
-impl Module for ServiceFacts {
-    fn name(&self) -> &'static str {
-        "service_facts"
+async fn run(target: &Target<'_>, _args: Args) -> Result<Outcome, ModuleError> {
+    let out = target.run(SCRIPT, None, None).await?;
+    let services = parse(&out.stdout_text());
+    if services.is_empty() {
+        let mut outcome = Outcome::changed(false);
+        outcome.msg = Some("Failed to find any services. This can be due to privileges or some other configuration issue.".into());
+        outcome.set("skipped", true);
+        return Ok(outcome);
     }
-
-    fn spec(&self) -> &'static [ArgSpec] {
-        &[]
-    }
-
-    fn run<'a>(
-        &'a self,
-        target: &'a Target<'a>,
-        _args: Args,
-    ) -> BoxFuture<'a, Result<Outcome, ModuleError>> {
-        Box::pin(async move {
-            let out = target.run(SCRIPT, None, None).await?;
-            let services = parse(&out.stdout_text());
-            if services.is_empty() {
-                let mut outcome = Outcome::changed(false);
-                outcome.msg = Some("Failed to find any services. This can be due to privileges or some other configuration issue.".into());
-                outcome.set("skipped", true);
-                return Ok(outcome);
-            }
-            let mut facts = Map::new();
-            facts.insert(Value::from("services"), Value::map(services));
-            let mut outcome = Outcome::changed(false);
-            outcome.set("ansible_facts", Value::map(facts));
-            Ok(outcome)
-        })
-    }
+    let mut facts = Map::new();
+    facts.insert(Value::from("services"), Value::map(services));
+    let mut outcome = Outcome::changed(false);
+    outcome.set("ansible_facts", Value::map(facts));
+    Ok(outcome)
 }
 
 fn service(name: &str, state: &str, status: Option<&str>, source: &str) -> Value {

@@ -5,10 +5,9 @@
 //! (`ansible_os_family`, `ansible_default_ipv4.address` …). Facts whose source is missing are
 //! left out rather than guessed, except where Ansible itself reports `NA` or `unknown`.
 
-use oxible_connection::BoxFuture;
 use oxible_yaml::{Map, Value};
 
-use crate::{ArgSpec, ArgType, Args, Module, ModuleError, Outcome, Target};
+use crate::{ArgSpec, ArgType, Args, ModuleError, Outcome, Target};
 
 /// The probe: one round trip, sections separated by `@@name` lines.
 const PROBE: &str = r#"
@@ -42,56 +41,43 @@ s addr4; ip -4 -o addr show 2>/dev/null
 s route4; ip -4 route get 8.8.8.8 2>/dev/null
 "#;
 
-/// The `setup` module.
-pub struct Setup;
+const SPEC: &[ArgSpec] = &[
+    ArgSpec::new("gather_subset", ArgType::List),
+    ArgSpec::new("gather_timeout", ArgType::Int),
+    ArgSpec::new("filter", ArgType::List),
+    ArgSpec::new("fact_path", ArgType::Path),
+];
 
-impl Module for Setup {
-    fn name(&self) -> &'static str {
-        "setup"
-    }
+module!(
+    /// The `setup` module.
+    pub Setup = "setup", SPEC, run
+);
 
-    fn spec(&self) -> &'static [ArgSpec] {
-        const SPEC: &[ArgSpec] = &[
-            ArgSpec::new("gather_subset", ArgType::List),
-            ArgSpec::new("gather_timeout", ArgType::Int),
-            ArgSpec::new("filter", ArgType::List),
-            ArgSpec::new("fact_path", ArgType::Path),
-        ];
-        SPEC
+async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+    let out = target.run(PROBE, None, None).await?;
+    let mut facts: Map = parse(&out.stdout_text())
+        .into_iter()
+        .map(|(k, v)| (Value::from(format!("ansible_{}", k.py_str())), v))
+        .collect();
+    let filters = args.strings("filter");
+    if !filters.is_empty() {
+        facts.retain(|key, _| {
+            let key = key.py_str();
+            filters.iter().any(|f| glob_match(f, &key))
+        });
     }
-
-    fn run<'a>(
-        &'a self,
-        target: &'a Target<'a>,
-        args: Args,
-    ) -> BoxFuture<'a, Result<Outcome, ModuleError>> {
-        Box::pin(async move {
-            let out = target.run(PROBE, None, None).await?;
-            let mut facts: Map = parse(&out.stdout_text())
-                .into_iter()
-                .map(|(k, v)| (Value::from(format!("ansible_{}", k.py_str())), v))
-                .collect();
-            let filters = args.strings("filter");
-            if !filters.is_empty() {
-                facts.retain(|key, _| {
-                    let key = key.py_str();
-                    filters.iter().any(|f| glob_match(f, &key))
-                });
-            }
-            let subset = match args.strings("gather_subset") {
-                s if s.is_empty() => vec!["all".to_string()],
-                s => s,
-            };
-            facts.insert(
-                Value::from("gather_subset"),
-                Value::seq(subset.iter().map(|s| Value::from(s.as_str())).collect()),
-            );
-            facts.insert(Value::from("module_setup"), Value::from(true));
-            let mut outcome = Outcome::changed(false);
-            outcome.set("ansible_facts", Value::map(facts));
-            Ok(outcome)
-        })
-    }
+    let subset = match args.strings("gather_subset") {
+        s if s.is_empty() => vec!["all".to_string()],
+        s => s,
+    };
+    facts.insert(
+        Value::from("gather_subset"),
+        Value::seq(subset.iter().map(|s| Value::from(s.as_str())).collect()),
+    );
+    facts.insert(Value::from("module_setup"), Value::from(true));
+    let mut outcome = Outcome::changed(false);
+    outcome.set("ansible_facts", Value::map(facts));
+    Ok(outcome)
 }
 
 /// `*`/`?` globbing for `filter`, as Python's `fnmatch`.

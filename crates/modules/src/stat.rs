@@ -3,11 +3,10 @@
 //! Not reported (they need tools a minimal target lacks): `mimetype`, `charset`, `version`,
 //! `attributes`, `attr_flags`.
 
-use oxible_connection::BoxFuture;
 use oxible_yaml::{Map, Value, ValueKind};
 
 use crate::fs::{self, Probe, Stat, Want};
-use crate::{ArgSpec, ArgType, Args, Module, ModuleError, Outcome, Target};
+use crate::{ArgSpec, ArgType, Args, ModuleError, Outcome, Target};
 
 const SPEC: &[ArgSpec] = &[
     ArgSpec::new("path", ArgType::Path)
@@ -23,26 +22,10 @@ const SPEC: &[ArgSpec] = &[
     ArgSpec::new("get_selinux_context", ArgType::Bool),
 ];
 
-/// The `stat` module.
-pub struct StatModule;
-
-impl Module for StatModule {
-    fn name(&self) -> &'static str {
-        "stat"
-    }
-
-    fn spec(&self) -> &'static [ArgSpec] {
-        SPEC
-    }
-
-    fn run<'a>(
-        &'a self,
-        target: &'a Target<'a>,
-        args: Args,
-    ) -> BoxFuture<'a, Result<Outcome, ModuleError>> {
-        Box::pin(run(target, args))
-    }
-}
+module!(
+    /// The `stat` module.
+    pub StatModule = "stat", SPEC, run
+);
 
 async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     let path = args.str("path").unwrap_or_default();

@@ -1,10 +1,8 @@
 //! `tempfile`: a new temporary file or directory (`mktemp`), its path and path info in one
 //! command. Like Ansible's module it has no check mode: in check mode the task is skipped.
 
-use oxible_connection::BoxFuture;
-
 use crate::fs::{self, Want};
-use crate::{ArgSpec, ArgType, Args, Module, ModuleError, Outcome, Target};
+use crate::{ArgSpec, ArgType, Args, ModuleError, Outcome, Target};
 
 const SPEC: &[ArgSpec] = &[
     ArgSpec::new("state", ArgType::Str).choices(&["file", "directory"]),
@@ -13,26 +11,10 @@ const SPEC: &[ArgSpec] = &[
     ArgSpec::new("suffix", ArgType::Str),
 ];
 
-/// The `tempfile` module.
-pub struct TempFile;
-
-impl Module for TempFile {
-    fn name(&self) -> &'static str {
-        "tempfile"
-    }
-
-    fn spec(&self) -> &'static [ArgSpec] {
-        SPEC
-    }
-
-    fn run<'a>(
-        &'a self,
-        target: &'a Target<'a>,
-        args: Args,
-    ) -> BoxFuture<'a, Result<Outcome, ModuleError>> {
-        Box::pin(run(target, args))
-    }
-}
+module!(
+    /// The `tempfile` module.
+    pub TempFile = "tempfile", SPEC, run
+);
 
 async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     if target.check_mode {
