@@ -5,6 +5,8 @@
 //! printed. Both run in the same directory with the same environment, with colour off and no
 //! user configuration, so differences come from the tools and nothing else.
 
+pub mod hosts;
+
 use std::path::{Path, PathBuf};
 
 use oxible_yaml::{Value, ValueKind};
