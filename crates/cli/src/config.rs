@@ -14,6 +14,16 @@ pub struct Config {
     pub inventory: Vec<String>,
     /// `[defaults] roles_path` / `ANSIBLE_ROLES_PATH`: colon-separated role directories.
     pub roles_path: Vec<PathBuf>,
+    /// `[defaults] host_key_checking` / `ANSIBLE_HOST_KEY_CHECKING` (default true).
+    pub host_key_checking: bool,
+    /// `[defaults] timeout` / `ANSIBLE_TIMEOUT`: the connect timeout in seconds (default 10).
+    pub timeout: u64,
+    /// `[defaults] remote_user` / `ANSIBLE_REMOTE_USER`.
+    pub remote_user: Option<String>,
+    /// `[defaults] private_key_file` / `ANSIBLE_PRIVATE_KEY_FILE`.
+    pub private_key_file: Option<PathBuf>,
+    /// `[defaults] become_password_file` / `ANSIBLE_BECOME_PASSWORD_FILE`.
+    pub become_password_file: Option<PathBuf>,
     /// The configuration file read, if any (`-v` names it).
     pub file: Option<PathBuf>,
 }
@@ -50,9 +60,25 @@ impl Config {
                     .collect()
             })
             .unwrap_or_else(default_roles_path);
+        let boolean = |v: String| {
+            matches!(
+                v.trim().to_ascii_lowercase().as_str(),
+                "1" | "yes" | "true" | "on" | "y" | "t"
+            )
+        };
         Self {
             inventory,
             roles_path,
+            host_key_checking: setting("ANSIBLE_HOST_KEY_CHECKING", "host_key_checking")
+                .is_none_or(boolean),
+            timeout: setting("ANSIBLE_TIMEOUT", "timeout")
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(10),
+            remote_user: setting("ANSIBLE_REMOTE_USER", "remote_user"),
+            private_key_file: setting("ANSIBLE_PRIVATE_KEY_FILE", "private_key_file")
+                .map(|v| PathBuf::from(expand(&v, &dir))),
+            become_password_file: setting("ANSIBLE_BECOME_PASSWORD_FILE", "become_password_file")
+                .map(|v| PathBuf::from(expand(&v, &dir))),
             file,
         }
     }

@@ -10,6 +10,7 @@ mod extra_vars;
 mod inventory_cmd;
 mod listing;
 mod playbook_cmd;
+mod remote;
 mod static_templar;
 
 use std::process::ExitCode;
@@ -27,7 +28,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run playbooks (ansible-playbook).
-    Playbook(playbook_cmd::Args),
+    Playbook(Box<playbook_cmd::Args>),
     /// Show the inventory (ansible-inventory).
     Inventory(inventory_cmd::Args),
 }
@@ -35,7 +36,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Playbook(args) => playbook_cmd::run(args),
+        Command::Playbook(args) => playbook_cmd::run(*args),
         Command::Inventory(args) => inventory_cmd::run(args),
     };
     match result {

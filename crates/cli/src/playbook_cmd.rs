@@ -65,6 +65,36 @@ pub struct Args {
     /// unattended).
     #[arg(long = "step")]
     pub step: bool,
+    /// Connect as this user (when the host and play set none).
+    #[arg(short = 'u', long = "user")]
+    pub user: Option<String>,
+    /// Use this file to authenticate the connection (when the host sets no key).
+    #[arg(long = "private-key", visible_alias = "key-file")]
+    pub private_key: Option<std::path::PathBuf>,
+    /// Arguments added to every ssh command line (when the host sets no ansible_ssh_common_args).
+    #[arg(long = "ssh-common-args", allow_hyphen_values = true)]
+    pub ssh_common_args: Option<String>,
+    /// Arguments added to ssh only (when the host sets no ansible_ssh_extra_args).
+    #[arg(long = "ssh-extra-args", allow_hyphen_values = true)]
+    pub ssh_extra_args: Option<String>,
+    /// Connection timeout in seconds (ansible.cfg `timeout`, default 10).
+    #[arg(short = 'T', long = "timeout")]
+    pub timeout: Option<u64>,
+    /// Run operations with become.
+    #[arg(short = 'b', long = "become")]
+    pub become_: bool,
+    /// Run operations as this user (default root).
+    #[arg(long = "become-user")]
+    pub become_user: Option<String>,
+    /// Privilege escalation method (`sudo` or `su`).
+    #[arg(long = "become-method")]
+    pub become_method: Option<String>,
+    /// Ask for the privilege escalation password (needs a terminal).
+    #[arg(short = 'K', long = "ask-become-pass")]
+    pub ask_become_pass: bool,
+    /// Read the privilege escalation password from this file.
+    #[arg(long = "become-password-file", visible_alias = "become-pass-file")]
+    pub become_password_file: Option<std::path::PathBuf>,
     /// Output format: `text` (Ansible's default callback) or `json` (one event per line).
     #[arg(long = "output", value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
@@ -147,7 +177,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         if args.output == OutputFormat::Text {
             print_header(args.verbose, config.file.as_deref());
         }
-        return execute(&args, &playbooks, &inventory, options);
+        return execute(&args, &config, &playbooks, &inventory, options);
     }
     // ansible-playbook lists every tag, `never` included, when --list-tags has no -t/--skip-tags.
     let only = if want.tags && args.tags.is_empty() && args.skip_tags.is_empty() {
@@ -177,6 +207,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
 /// Runs the playbooks and maps the results to ansible-playbook's exit code.
 fn execute(
     args: &Args,
+    config: &Config,
     playbooks: &[Playbook],
     inventory: &oxible_inventory::Inventory,
     load: LoadOptions,
@@ -192,6 +223,8 @@ fn execute(
         limit: args.limit.clone(),
         connection: args.connection.clone(),
         start_at_task: args.start_at_task.clone(),
+        connect: crate::remote::connect_options(args, config)?,
+        become_: crate::remote::become_options(args, config)?,
         load,
     };
     let output: Box<dyn oxible_executor::EventSink> = match args.output {

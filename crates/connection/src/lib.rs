@@ -6,6 +6,11 @@
 //!   are built on it (content through stdin, written to a temp file and renamed), so a transport
 //!   only overrides them when it can do better.
 //! - [`Local`]: the controller itself (`-c local`, `ansible_connection=local`).
+//! - [`Ssh`]: the system OpenSSH client, one ControlMaster per host opened on first use and
+//!   reused for every command through the native mux protocol (`ansible_connection=ssh`).
+//! - [`Docker`]: `docker exec -i` into a running container (`ansible_connection=docker`).
+//! - Escalation ([`Become`]) is folded into the command line by [`ExecRequest::command_line`];
+//!   its password only ever travels on stdin ([`ExecRequest::input`]).
 //!
 //! ```
 //! use oxible_connection::{Connection, ExecRequest, Local};
@@ -18,15 +23,21 @@
 //! **Architecture Invariant:** knows nothing of tasks, modules or playbooks.
 #![deny(missing_docs)]
 
+mod docker;
 mod local;
+mod process;
 mod request;
+mod ssh;
 
 use std::future::Future;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::pin::Pin;
 
+pub use docker::{Docker, DockerOptions};
 pub use local::Local;
-pub use request::{Become, BecomeMethod, ExecOutput, ExecRequest};
+pub use request::{BECOME_MARKER, Become, BecomeMethod, ExecOutput, ExecRequest};
+pub use ssh::{Ssh, SshOptions};
 
 /// A boxed future, as trait methods return them (the trait must be usable as `dyn`).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -39,9 +50,13 @@ pub enum ConnectionError {
     /// The target cannot be reached (refused, timed out, gone).
     #[error("unreachable: {0}")]
     Unreachable(String),
-    /// The target refused the credentials (login or privilege escalation).
+    /// The target refused the login credentials (the host counts as unreachable).
     #[error("authentication failed: {0}")]
     Auth(String),
+    /// Privilege escalation failed (wrong or missing password, user not allowed): the task
+    /// fails, the host stays reachable (Ansible's "Incorrect sudo password").
+    #[error("{0}")]
+    Become(String),
     /// A file could not be transferred.
     #[error("transfer of {path} failed: {reason}")]
     Transfer {
@@ -60,6 +75,11 @@ pub trait Connection: Send + Sync + std::fmt::Debug {
     /// Runs `request` on the target and collects its exit code and output.
     fn exec(&self, request: ExecRequest) -> BoxFuture<'_, Result<ExecOutput, ConnectionError>>;
 
+    /// Releases what the connection holds (an SSH master); a later call may connect again.
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+
     /// Writes `content` to `dest` atomically (temp file in the same directory, then rename), so
     /// a reader never sees a half-written file. The file keeps the temp file's mode (umask);
     /// callers set mode and owner afterwards.
@@ -70,7 +90,7 @@ pub trait Connection: Send + Sync + std::fmt::Debug {
         become_: Option<Become>,
     ) -> BoxFuture<'a, Result<(), ConnectionError>> {
         Box::pin(async move {
-            let target = oxible_shell::quote(&dest.to_string_lossy());
+            let target = oxible_shell::quote_bytes(dest.as_os_str().as_bytes());
             let script = format!(
                 "umask 022; tmp=$(mktemp \"$(dirname {target})/.oxible_tmp.XXXXXX\") && cat > \"$tmp\" && mv -f \"$tmp\" {target} || {{ rc=$?; rm -f \"$tmp\"; exit $rc; }}"
             );
@@ -97,7 +117,7 @@ pub trait Connection: Send + Sync + std::fmt::Debug {
         Box::pin(async move {
             let mut request = ExecRequest::shell(&format!(
                 "cat {}",
-                oxible_shell::quote(&src.to_string_lossy())
+                oxible_shell::quote_bytes(src.as_os_str().as_bytes())
             ));
             request.become_ = become_;
             let out = self.exec(request).await?;

@@ -1,8 +1,5 @@
 //! The `local` connection: commands run on the controller itself.
 
-use std::process::Stdio;
-
-use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
 use crate::{BoxFuture, Connection, ConnectionError, ExecOutput, ExecRequest};
@@ -14,34 +11,10 @@ pub struct Local;
 impl Connection for Local {
     fn exec(&self, request: ExecRequest) -> BoxFuture<'_, Result<ExecOutput, ConnectionError>> {
         Box::pin(async move {
-            let mut child = Command::new("/bin/sh")
-                .arg("-c")
-                .arg(request.command_line())
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .kill_on_drop(true)
-                .spawn()
-                .map_err(|e| ConnectionError::Exec(e.to_string()))?;
-            let mut input = Vec::new();
-            if let Some(password) = request.become_.as_ref().and_then(|b| b.password.as_ref()) {
-                input.extend_from_slice(password.as_bytes());
-                input.push(b'\n');
-            }
-            input.extend(request.stdin.unwrap_or_default());
-            if let Some(mut stdin) = child.stdin.take() {
-                // A command that exits without reading its input is not an error.
-                let _ = stdin.write_all(&input).await;
-            }
-            let out = child
-                .wait_with_output()
-                .await
-                .map_err(|e| ConnectionError::Exec(e.to_string()))?;
-            Ok(ExecOutput {
-                rc: out.status.code().unwrap_or(-1),
-                stdout: out.stdout,
-                stderr: out.stderr,
-            })
+            let mut command = Command::new("/bin/sh");
+            command.arg("-c").arg(request.command_line());
+            let out = crate::process::run(command, &request).await?;
+            request.finish(out)
         })
     }
 }

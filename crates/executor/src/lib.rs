@@ -18,6 +18,7 @@
 mod actions;
 mod batches;
 mod censor;
+mod connections;
 mod context;
 mod delegate;
 mod events;
@@ -40,7 +41,6 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use oxible_connection::{Connection, Local};
 use oxible_inventory::Inventory;
 use oxible_playbook::{Entry, LoadOptions, Playbook, Role, TagFilter, Task};
 use oxible_template::Templar;
@@ -79,9 +79,68 @@ pub struct RunOptions {
     /// `--start-at-task`: tasks before the first one with this name (or matching it as a
     /// glob) are skipped, across plays.
     pub start_at_task: Option<String>,
+    /// How hosts are reached (`-u`, `--private-key`, ansible.cfg's ssh settings).
+    pub connect: ConnectOptions,
+    /// Privilege escalation asked for on the command line (`-b`, `--become-user`, `-K`).
+    pub become_: BecomeOptions,
     /// How playbook files are loaded (roles path, load-time templating), for what
     /// `include_tasks`/`include_role` load at run time.
     pub load: LoadOptions,
+}
+
+/// Connection settings from the command line and ansible.cfg; host variables override them.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// `-u`: the remote user when neither the host nor the play sets one.
+    pub remote_user: Option<String>,
+    /// `--private-key`: the key when the host sets no `ansible_ssh_private_key_file`.
+    pub private_key: Option<std::path::PathBuf>,
+    /// `--ssh-common-args`, split into words.
+    pub ssh_common_args: Vec<String>,
+    /// `--ssh-extra-args`, split into words.
+    pub ssh_extra_args: Vec<String>,
+    /// `[defaults] host_key_checking` / `ANSIBLE_HOST_KEY_CHECKING` (default on).
+    pub host_key_checking: bool,
+    /// `[defaults] timeout` / `ANSIBLE_TIMEOUT` / `-T`: the SSH connect timeout in seconds.
+    pub timeout: u64,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self {
+            remote_user: None,
+            private_key: None,
+            ssh_common_args: Vec::new(),
+            ssh_extra_args: Vec::new(),
+            host_key_checking: true,
+            timeout: 10,
+        }
+    }
+}
+
+/// Escalation defaults from the command line; play keywords and `ansible_become*` variables
+/// override them.
+#[derive(Clone, Default)]
+pub struct BecomeOptions {
+    /// `-b` / `--become`.
+    pub enabled: bool,
+    /// `--become-user` (Ansible's default is root).
+    pub user: Option<String>,
+    /// `--become-method` (`sudo` or `su`).
+    pub method: Option<String>,
+    /// The password from `-K` or `--become-password-file`, sent on stdin only.
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for BecomeOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BecomeOptions")
+            .field("enabled", &self.enabled)
+            .field("user", &self.user)
+            .field("method", &self.method)
+            .field("password", &self.password.as_ref().map(|_| "********"))
+            .finish()
+    }
 }
 
 /// Why a run could not go on (as opposed to tasks failing on hosts).
@@ -100,12 +159,42 @@ pub async fn run(
     options: &RunOptions,
     sink: &dyn EventSink,
 ) -> Result<Stats, RunError> {
-    let templar = Templar::new();
     let inventory = &RunInventory::new(inventory);
     let stats = Mutex::new(Stats::default());
+    let start_at = Mutex::new(options.start_at_task.clone());
+    let connections = connections::Connections::default();
+    let outcome = run_playbooks(
+        playbooks,
+        inventory,
+        options,
+        sink,
+        &connections,
+        &stats,
+        &start_at,
+    )
+    .await;
+    connections.close_all().await;
+    outcome?;
+    let stats = stats
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    sink.emit(Event::Recap(stats.clone()));
+    Ok(stats)
+}
+
+/// The plays of `playbooks` in order, until one ends the run.
+async fn run_playbooks(
+    playbooks: &[Playbook],
+    inventory: &RunInventory<'_>,
+    options: &RunOptions,
+    sink: &dyn EventSink,
+    connections: &connections::Connections,
+    stats: &Mutex<Stats>,
+    start_at: &Mutex<Option<String>>,
+) -> Result<(), RunError> {
+    let templar = Templar::new();
     // Hosts that failed or were unreachable: they sit out every later play.
     let mut departed: HashSet<String> = HashSet::new();
-    let start_at = Mutex::new(options.start_at_task.clone());
     for playbook in playbooks {
         sink.emit(Event::PlaybookStart {
             path: playbook.path.clone(),
@@ -146,11 +235,12 @@ pub async fn run(
                     templar: &templar,
                     options,
                     sink,
-                    stats: &stats,
+                    stats,
+                    connections,
                     hosts: selection.hosts.clone(),
                     batch: batch.clone(),
                     break_play: AtomicBool::new(false),
-                    start_at: &start_at,
+                    start_at,
                     role_defaults: role_layer(|r| r.defaults.as_ref()),
                     role_vars: role_layer(|r| r.vars.as_ref()),
                     handlers: handlers(play, &roles),
@@ -159,7 +249,9 @@ pub async fn run(
                 let mut hosts: Vec<HostState> = batch
                     .iter()
                     .filter(|name| !departed.contains(*name))
-                    .map(|name| HostState::new(name, connect(inventory, play, options, name)))
+                    .map(|name| {
+                        HostState::new(name, connections.get(inventory, play, options, name))
+                    })
                     .collect();
                 let flow = if hosts.is_empty() {
                     Flow::Continue
@@ -179,11 +271,7 @@ pub async fn run(
             }
         }
     }
-    let stats = stats
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    sink.emit(Event::Recap(stats.clone()));
-    Ok(stats)
+    Ok(())
 }
 
 /// Every role of a play, dependencies first, each once.
@@ -237,35 +325,5 @@ pub(crate) fn flatten<'p>(
                 out,
             ),
         }
-    }
-}
-
-/// The connection for `host`: `ansible_connection`, else the play's `connection:`, else `-c`,
-/// else `local` for localhost and `ssh` for the rest (as Ansible).
-pub(crate) fn connect(
-    inventory: &RunInventory<'_>,
-    play: &oxible_playbook::Play,
-    options: &RunOptions,
-    host: &str,
-) -> Result<Arc<dyn Connection>, String> {
-    let host_vars = inventory.host_vars(host).unwrap_or_default();
-    let kind = host_vars
-        .get(&Value::from("ansible_connection"))
-        .map(Value::py_str)
-        .or_else(|| play.keywords.get("connection").map(Value::py_str))
-        .or_else(|| options.connection.clone())
-        .unwrap_or_else(|| {
-            if oxible_inventory::LOCALHOST_NAMES.contains(&host) {
-                "local"
-            } else {
-                "ssh"
-            }
-            .to_string()
-        });
-    match kind.as_str() {
-        "local" | "ansible.builtin.local" => Ok(Arc::new(Local)),
-        other => Err(format!(
-            "Failed to connect to the host: the '{other}' connection is not available in oxible yet"
-        )),
     }
 }

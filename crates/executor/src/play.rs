@@ -24,6 +24,8 @@ pub(crate) struct PlayRun<'p> {
     pub options: &'p RunOptions,
     pub sink: &'p dyn EventSink,
     pub stats: &'p Mutex<Stats>,
+    /// The run's connections, shared by every play.
+    pub connections: &'p crate::connections::Connections,
     /// The play's hosts, in order (for magic variables).
     pub hosts: Vec<String>,
     /// The hosts of the batch running now (`serial`), in order.
@@ -514,7 +516,8 @@ impl PlayRun<'_> {
                             (Status::Ok, result)
                         }
                         Err(oxible_modules::ModuleError::Connection(err)) => {
-                            (Status::Unreachable, unreachable(&err.to_string()))
+                            let ran = crate::task::connection_failure(&err);
+                            (ran.status, ran.result)
                         }
                         Err(err) => (
                             Status::Failed,

@@ -516,29 +516,73 @@ impl<'p> TaskRun<'_, 'p> {
                 }
             }
         }
-        let user = match self.keyword("become_user") {
-            Some(user) => templar.template(user, scope)?.py_str(),
-            None => "root".to_string(),
-        };
-        // As Ansible (without `become_allow_same_user`): no escalation to the user one already is.
-        let become_ = if self.truthy("become") && !is_current_user(&user) {
-            let method = match self.keyword("become_method").map(Value::py_str).as_deref() {
-                Some("su") => BecomeMethod::Su,
-                _ => BecomeMethod::Sudo,
-            };
-            Some(Become {
-                method,
-                user,
-                password: None,
-            })
-        } else {
-            None
-        };
+        let become_ = self.become_settings(scope)?;
         Ok(TargetSettings {
             env,
             become_,
             delegate: self.delegate(host, scope)?,
         })
+    }
+
+    /// The escalation the task asks for: `ansible_become*` variables, else the task's (and
+    /// inherited) keywords, else `-b`/`--become-user`/`--become-method`; none when the target
+    /// user is the one already logged in (Ansible without `become_allow_same_user`).
+    fn become_settings(&self, scope: &Arc<Scope>) -> Result<Option<Become>, TemplateError> {
+        let templar = self.play.templar;
+        let options = &self.play.options.become_;
+        let var = |names: &[&str]| -> Result<Option<Value>, TemplateError> {
+            names
+                .iter()
+                .find_map(|name| scope.raw(name))
+                .map(|value| templar.template(value, scope))
+                .transpose()
+        };
+        let setting = |names: &[&str], keyword: &str| -> Result<Option<String>, TemplateError> {
+            Ok(match var(names)? {
+                Some(value) => Some(value.py_str()),
+                None => match self.keyword(keyword) {
+                    Some(value) => Some(templar.template(value, scope)?.py_str()),
+                    None => None,
+                },
+            })
+        };
+        let enabled = match var(&["ansible_become"])? {
+            Some(value) => truthy_value(&value),
+            None => self.keyword("become").map_or(options.enabled, truthy_value),
+        };
+        if !enabled {
+            return Ok(None);
+        }
+        let user = setting(&["ansible_become_user"], "become_user")?
+            .or_else(|| options.user.clone())
+            .unwrap_or_else(|| "root".to_string());
+        let remote_user = var(&["ansible_user", "ansible_ssh_user"])?
+            .map(|v| v.py_str())
+            .or_else(|| self.keyword("remote_user").map(Value::py_str))
+            .or_else(|| self.play.options.connect.remote_user.clone());
+        let same_user = match remote_user {
+            Some(remote) => remote == user,
+            None => is_current_user(&user),
+        };
+        if same_user {
+            return Ok(None);
+        }
+        let method = match setting(&["ansible_become_method"], "become_method")?
+            .or_else(|| options.method.clone())
+            .as_deref()
+        {
+            Some("su" | "ansible.builtin.su") => BecomeMethod::Su,
+            _ => BecomeMethod::Sudo,
+        };
+        let password = match var(&["ansible_become_password", "ansible_become_pass"])? {
+            Some(value) => Some(value.py_str()),
+            None => options.password.clone(),
+        };
+        Ok(Some(Become {
+            method,
+            user,
+            password,
+        }))
     }
 
     /// The connection the task uses on `host` (the delegated host's, if delegated), or the
@@ -632,16 +676,7 @@ impl<'p> TaskRun<'_, 'p> {
                     result: outcome.into_result(),
                 }
             }
-            Err(oxible_modules::ModuleError::Connection(err)) => {
-                let mut result = Map::new();
-                result.insert(Value::from("msg"), Value::from(err.to_string()));
-                result.insert(Value::from("unreachable"), Value::from(true));
-                result.insert(Value::from("changed"), Value::from(false));
-                Ran {
-                    status: Status::Unreachable,
-                    result,
-                }
-            }
+            Err(oxible_modules::ModuleError::Connection(err)) => connection_failure(&err),
             Err(err) => failed(&err.to_string()),
         }
     }
@@ -956,6 +991,22 @@ fn skipped(false_condition: &Value) -> Ran {
     result.insert(Value::from("skipped"), Value::from(true));
     Ran {
         status: Status::Skipped,
+        result,
+    }
+}
+
+/// The result of a task whose connection failed: the host is unreachable, except when only
+/// the escalation failed (wrong or missing become password), which fails the task.
+pub(crate) fn connection_failure(err: &oxible_connection::ConnectionError) -> Ran {
+    if let oxible_connection::ConnectionError::Become(reason) = err {
+        return failed(reason);
+    }
+    let mut result = Map::new();
+    result.insert(Value::from("msg"), Value::from(err.to_string()));
+    result.insert(Value::from("unreachable"), Value::from(true));
+    result.insert(Value::from("changed"), Value::from(false));
+    Ran {
+        status: Status::Unreachable,
         result,
     }
 }

@@ -166,16 +166,7 @@ async fn probe(
     match target.run(&script, None, None).await {
         Ok(out) if out.rc == 0 => Ok(Some(out.stdout_text())),
         Ok(_) => Ok(None),
-        Err(err) => {
-            let mut result = Map::new();
-            result.insert(Value::from("msg"), Value::from(err.to_string()));
-            result.insert(Value::from("unreachable"), Value::from(true));
-            result.insert(Value::from("changed"), Value::from(false));
-            Err(Ran {
-                status: Status::Unreachable,
-                result,
-            })
-        }
+        Err(err) => Err(crate::task::connection_failure(&err)),
     }
 }
 

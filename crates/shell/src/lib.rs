@@ -13,5 +13,5 @@
 mod quote;
 mod split;
 
-pub use quote::{join, quote};
+pub use quote::{join, quote, quote_bytes};
 pub use split::{SplitError, Token, split};
