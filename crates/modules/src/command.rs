@@ -170,9 +170,37 @@ fn trim_end(text: String, strip: bool) -> String {
     }
 }
 
-/// Python's `str.splitlines()` as a list (`stdout_lines`).
+/// Python's `str.splitlines()` as a list (`stdout_lines`): `\r` alone also ends a line (apt's
+/// and dpkg's progress output), as do `\v`, `\f`, `\x1c`–`\x1e`, `\x85`, U+2028 and U+2029.
 pub(crate) fn lines(text: &str) -> Value {
-    Value::seq(text.lines().map(Value::from).collect())
+    let breaks = |c: char| {
+        matches!(
+            c,
+            '\n' | '\r'
+                | '\x0b'
+                | '\x0c'
+                | '\x1c'
+                | '\x1d'
+                | '\x1e'
+                | '\u{85}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+    };
+    let mut out = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let end = rest.find(breaks).unwrap_or(rest.len());
+        out.push(Value::from(&rest[..end]));
+        rest = &rest[end..];
+        let skip = if rest.starts_with("\r\n") {
+            2
+        } else {
+            rest.chars().next().map_or(0, char::len_utf8)
+        };
+        rest = &rest[skip..];
+    }
+    Value::seq(out)
 }
 
 /// `2026-11-26 07:10:00.123456`, as Python's `str(datetime.now())` on a UTC machine.
@@ -304,6 +332,13 @@ mod tests {
         ))
         .expect("runs");
         assert!(!marker.exists() && !out.changed);
+    }
+
+    #[test]
+    fn lines_split_like_python() {
+        let got = lines("a\r\nb\rc\n\nd\u{2028}e\n");
+        let want: Vec<Value> = ["a", "b", "c", "", "d", "e"].map(Value::from).into();
+        assert_eq!(got, Value::seq(want));
     }
 
     #[test]

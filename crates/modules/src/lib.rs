@@ -42,6 +42,7 @@ macro_rules! module {
     };
 }
 
+mod apt;
 mod args;
 mod blockinfile;
 mod command;
@@ -54,6 +55,7 @@ mod fs;
 mod lineinfile;
 mod outcome;
 mod ping;
+mod pkg;
 mod pyre;
 mod registry;
 mod replace;

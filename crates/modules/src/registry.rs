@@ -22,6 +22,7 @@ static MODULES: &[&dyn Module] = &[
     &crate::fetch::Fetch,
     &crate::find::Find,
     &crate::service_facts::ServiceFacts,
+    &crate::apt::Apt,
 ];
 
 /// The module an action name refers to.

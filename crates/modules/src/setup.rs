@@ -95,7 +95,7 @@ fn glob_match(pattern: &str, text: &str) -> bool {
 }
 
 /// The probe's sections by name.
-fn sections(text: &str) -> std::collections::HashMap<&str, String> {
+pub(crate) fn sections(text: &str) -> std::collections::HashMap<&str, String> {
     let mut out = std::collections::HashMap::new();
     let mut name = "";
     let mut body: Vec<&str> = Vec::new();
