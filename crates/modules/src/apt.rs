@@ -188,7 +188,7 @@ fn split_spec(spec: &str) -> (&str, Option<&'static str>, Option<&str>) {
     (spec, None, None)
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+pub(crate) async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     args.exclusive(&["deb", "package", "upgrade"])?;
     let wanted = ["autoremove", "deb", "package", "update_cache", "upgrade"];
     if wanted.iter().all(|n| args.get(n).is_none()) {

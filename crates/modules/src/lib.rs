@@ -54,6 +54,7 @@ mod find;
 mod fs;
 mod lineinfile;
 mod outcome;
+mod package;
 mod ping;
 mod pkg;
 mod pyre;

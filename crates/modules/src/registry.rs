@@ -23,6 +23,7 @@ static MODULES: &[&dyn Module] = &[
     &crate::find::Find,
     &crate::service_facts::ServiceFacts,
     &crate::apt::Apt,
+    &crate::package::Package,
 ];
 
 /// The module an action name refers to.
