@@ -22,6 +22,12 @@ static MODULES: &[&dyn Module] = &[
     &crate::fetch::Fetch,
     &crate::find::Find,
     &crate::service_facts::ServiceFacts,
+    &crate::service::Service,
+    &crate::service::Systemd,
+    &crate::service::SystemdService,
+    &crate::user::User,
+    &crate::group::Group,
+    &crate::cron::Cron,
     &crate::apt::Apt,
     &crate::package::Package,
 ];
