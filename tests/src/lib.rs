@@ -218,7 +218,7 @@ pub fn run_fixture(tool: &str, name: &str, extra: &[&str], runs: usize) -> RunRe
 }
 
 /// `text` with timings and the given paths replaced by stable markers.
-fn mask(text: &str, paths: &[(&str, &str)]) -> String {
+pub(crate) fn mask(text: &str, paths: &[(&str, &str)]) -> String {
     let mut out = text.to_string();
     for (path, marker) in paths {
         out = out.replace(path, marker);
@@ -248,7 +248,7 @@ fn mask_timings(line: &str) -> String {
     out
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create dir");
     for entry in std::fs::read_dir(from)
         .expect("read fixture")

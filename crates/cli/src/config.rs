@@ -24,6 +24,10 @@ pub struct Config {
     pub private_key_file: Option<PathBuf>,
     /// `[defaults] become_password_file` / `ANSIBLE_BECOME_PASSWORD_FILE`.
     pub become_password_file: Option<PathBuf>,
+    /// `[defaults] retry_files_enabled` / `ANSIBLE_RETRY_FILES_ENABLED` (default false).
+    pub retry_files_enabled: bool,
+    /// `[defaults] retry_files_save_path` / `ANSIBLE_RETRY_FILES_SAVE_PATH`.
+    pub retry_files_save_path: Option<PathBuf>,
     /// The configuration file read, if any (`-v` names it).
     pub file: Option<PathBuf>,
 }
@@ -79,6 +83,13 @@ impl Config {
                 .map(|v| PathBuf::from(expand(&v, &dir))),
             become_password_file: setting("ANSIBLE_BECOME_PASSWORD_FILE", "become_password_file")
                 .map(|v| PathBuf::from(expand(&v, &dir))),
+            retry_files_enabled: setting("ANSIBLE_RETRY_FILES_ENABLED", "retry_files_enabled")
+                .is_some_and(boolean),
+            retry_files_save_path: setting(
+                "ANSIBLE_RETRY_FILES_SAVE_PATH",
+                "retry_files_save_path",
+            )
+            .map(|v| PathBuf::from(expand(&v, &dir))),
             file,
         }
     }

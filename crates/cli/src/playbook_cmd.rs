@@ -226,6 +226,9 @@ fn execute(
         connect: crate::remote::connect_options(args, config)?,
         become_: crate::remote::become_options(args, config)?,
         load,
+        retry_files: config
+            .retry_files_enabled
+            .then(|| config.retry_files_save_path.clone()),
     };
     let output: Box<dyn oxible_executor::EventSink> = match args.output {
         OutputFormat::Text => Box::new(oxible_output::DefaultOutput::terminal(

@@ -86,6 +86,10 @@ pub struct RunOptions {
     /// How playbook files are loaded (roles path, load-time templating), for what
     /// `include_tasks`/`include_role` load at run time.
     pub load: LoadOptions,
+    /// `[defaults] retry_files_enabled`: when hosts failed or were unreachable, their names
+    /// go to `<playbook>.retry` (in this directory when `Some(Some(dir))`, the
+    /// `retry_files_save_path`; else beside the playbook), as ansible-playbook writes it.
+    pub retry_files: Option<Option<std::path::PathBuf>>,
 }
 
 /// Connection settings from the command line and ansible.cfg; host variables override them.
@@ -178,8 +182,57 @@ pub async fn run(
     let stats = stats
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let (Some(save_path), Some(playbook)) = (&options.retry_files, playbooks.last()) {
+        write_retry_file(&stats, save_path.as_deref(), &playbook.path, sink);
+    }
     sink.emit(Event::Recap(stats.clone()));
     Ok(stats)
+}
+
+/// ansible-playbook's retry file: the sorted names of the hosts that failed or were
+/// unreachable, one a line, in `<save_path or the playbook's directory>/<playbook stem>.retry`,
+/// announced with `to retry, use: --limit @<file>` before the recap; a warning when it cannot
+/// be written. Nothing when every host did well.
+fn write_retry_file(
+    stats: &Stats,
+    save_path: Option<&std::path::Path>,
+    playbook: &std::path::Path,
+    sink: &dyn EventSink,
+) {
+    let mut hosts: Vec<&str> = stats
+        .0
+        .iter()
+        .filter(|(_, s)| s.failed > 0 || s.unreachable > 0)
+        .map(|(h, _)| h.as_str())
+        .collect();
+    if hosts.is_empty() {
+        return;
+    }
+    hosts.sort_unstable();
+    let dir = match save_path {
+        Some(dir) => dir.to_path_buf(),
+        None => std::path::absolute(playbook)
+            .ok()
+            .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+            .unwrap_or_default(),
+    };
+    let stem = playbook
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let file = dir.join(format!("{stem}.retry"));
+    let text: String = hosts.iter().map(|h| format!("{h}\n")).collect();
+    match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&file, text)) {
+        // Ansible displays `…\n`, which its display does not end with a second newline.
+        Ok(()) => sink.emit(Event::Display(format!(
+            "\tto retry, use: --limit @{}",
+            file.display()
+        ))),
+        Err(e) => sink.emit(Event::Warning(format!(
+            "Could not create retry file '{}'.\n\t{e}",
+            file.display()
+        ))),
+    }
 }
 
 /// The plays of `playbooks` in order, until one ends the run.

@@ -285,7 +285,16 @@ impl<'p> PlayRun<'p> {
                     task,
                     inherited,
                 };
-                self.sink.emit(run.start_event(inherited.handler));
+                // Ansible's linear strategy runs this meta task once per host, each time
+                // announcing it: one banner per host still in the play.
+                let active = hosts
+                    .iter()
+                    .zip(mask)
+                    .filter(|(h, m)| **m && h.active())
+                    .count();
+                for _ in 0..active {
+                    self.sink.emit(run.start_event(inherited.handler));
+                }
                 self.flush_handlers(hosts).await;
                 Flow::Continue
             }

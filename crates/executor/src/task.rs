@@ -1001,8 +1001,16 @@ pub(crate) fn connection_failure(err: &oxible_connection::ConnectionError) -> Ra
     if let oxible_connection::ConnectionError::Become(reason) = err {
         return failed(reason);
     }
+    // As ansible-core 2.19 words it: `Task failed: <the connection's reason>`.
+    let reason = match err {
+        oxible_connection::ConnectionError::Unreachable(reason) => reason.clone(),
+        other => other.to_string(),
+    };
     let mut result = Map::new();
-    result.insert(Value::from("msg"), Value::from(err.to_string()));
+    result.insert(
+        Value::from("msg"),
+        Value::from(format!("Task failed: {reason}")),
+    );
     result.insert(Value::from("unreachable"), Value::from(true));
     result.insert(Value::from("changed"), Value::from(false));
     Ran {

@@ -58,6 +58,9 @@ struct RunState {
     hosts: usize,
     /// Hosts the running task has finished on.
     done: usize,
+    /// Errors and warnings shown so far: Ansible's display shows each distinct one once per
+    /// run (`Display._deduplicate`), so a failure on many hosts prints one `[ERROR]` block.
+    shown: std::collections::HashSet<String>,
 }
 
 impl<W: Write + Send> DefaultOutput<W> {
@@ -151,7 +154,28 @@ impl<W: Write + Send> DefaultOutput<W> {
             lines.extend(origin_block(span));
         }
         lines.push(String::new());
-        self.write(&lines.join("\n"), Some(Colour::Error));
+        let text = lines.join("\n");
+        if self.state().shown.insert(text.clone()) {
+            self.write(&text, Some(Colour::Error));
+        }
+    }
+
+    /// `[ERROR]: Task failed: <reason>` and the task's origin, printed before `UNREACHABLE!`.
+    fn unreachable_block(&self, result: &Map) {
+        let origin = self.state().origin.clone();
+        let msg = result
+            .get(&Value::from("msg"))
+            .map(Value::py_str)
+            .unwrap_or_default();
+        let mut lines = vec![format!("[ERROR]: {msg}")];
+        if let Some(span) = &origin {
+            lines.extend(origin_block(span));
+        }
+        lines.push(String::new());
+        let text = lines.join("\n");
+        if self.state().shown.insert(text.clone()) {
+            self.write(&text, Some(Colour::Error));
+        }
     }
 
     /// `[WARNING]: …` on stderr, for each warning a result carries.
@@ -164,6 +188,9 @@ impl<W: Write + Send> DefaultOutput<W> {
     }
 
     fn warning(&self, message: &str) {
+        if !self.state().shown.insert(format!("[WARNING]: {message}")) {
+            return;
+        }
         self.console()
             .line(&format!("[WARNING]: {message}"), Some(Colour::Warn), true);
     }
@@ -261,6 +288,7 @@ impl<W: Write + Send> DefaultOutput<W> {
                 );
             }
             (Status::Unreachable, _) => {
+                self.unreachable_block(result);
                 let dump = self.dump(result, debug);
                 self.write(
                     &format!("fatal: [{host}]: UNREACHABLE! => {dump}"),
