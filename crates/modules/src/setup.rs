@@ -138,9 +138,8 @@ pub(crate) fn parse(text: &str) -> Map {
     );
     facts.str("fqdn", fqdn);
     distribution(&mut facts, get("os_release"), get("debian_version"));
-    if let Some(lsb) = lsb(get("lsb")) {
-        facts.set("lsb", lsb);
-    }
+    // Ansible's LSB collector always sets the fact: `{}` without lsb_release or /etc/lsb-release.
+    facts.set("lsb", lsb(get("lsb")).unwrap_or_else(|| map_of(Vec::new())));
     memory(&mut facts, get("meminfo"));
     processors(&mut facts, get("cpuinfo"), get("nproc"));
     user(&mut facts, get("id"), get("passwd"));
