@@ -183,6 +183,39 @@ impl Ssh {
         })
     }
 
+    /// With `OXIBLE_TRACE_SSH=<file>` set, appends `<host>:<port>\t<command hex>\t<stdin hex>`
+    /// for each command (stdin as `-` when it carries a become password), so a benchmark can
+    /// replay the very commands over plain `ssh` (`bench/remote.py`'s floor).
+    fn trace(&self, request: &ExecRequest) {
+        use std::io::Write;
+        let Some(path) = std::env::var_os("OXIBLE_TRACE_SSH") else {
+            return;
+        };
+        let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        let secret = request
+            .become_
+            .as_ref()
+            .is_some_and(|b| b.password.is_some());
+        let stdin = if secret {
+            "-".to_string()
+        } else {
+            hex(&request.input())
+        };
+        let line = format!(
+            "{}:{}\t{}\t{stdin}\n",
+            self.options.host,
+            self.options.port.unwrap_or(22),
+            hex(request.command_line().as_bytes())
+        );
+        if let Ok(mut file) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = file.write_all(line.as_bytes());
+        }
+    }
+
     /// Runs `request` over `master`.
     async fn exec_on(master: &Master, request: &ExecRequest) -> Result<ExecOutput, openssh::Error> {
         let mut child = master
@@ -214,6 +247,7 @@ impl Connection for Ssh {
     fn exec(&self, request: ExecRequest) -> BoxFuture<'_, Result<ExecOutput, ConnectionError>> {
         Box::pin(async move {
             let master = self.master().await?;
+            self.trace(&request);
             match Self::exec_on(&master, &request).await {
                 Ok(out) => request.finish(out),
                 Err(err) => {
