@@ -170,37 +170,15 @@ fn trim_end(text: String, strip: bool) -> String {
     }
 }
 
-/// Python's `str.splitlines()` as a list (`stdout_lines`): `\r` alone also ends a line (apt's
-/// and dpkg's progress output), as do `\v`, `\f`, `\x1c`–`\x1e`, `\x85`, U+2028 and U+2029.
+/// `stdout_lines`/`stderr_lines`: Python's `str.splitlines()` as a list (a lone `\r`, as in
+/// apt's and dpkg's progress output, also ends a line).
 pub(crate) fn lines(text: &str) -> Value {
-    let breaks = |c: char| {
-        matches!(
-            c,
-            '\n' | '\r'
-                | '\x0b'
-                | '\x0c'
-                | '\x1c'
-                | '\x1d'
-                | '\x1e'
-                | '\u{85}'
-                | '\u{2028}'
-                | '\u{2029}'
-        )
-    };
-    let mut out = Vec::new();
-    let mut rest = text;
-    while !rest.is_empty() {
-        let end = rest.find(breaks).unwrap_or(rest.len());
-        out.push(Value::from(&rest[..end]));
-        rest = &rest[end..];
-        let skip = if rest.starts_with("\r\n") {
-            2
-        } else {
-            rest.chars().next().map_or(0, char::len_utf8)
-        };
-        rest = &rest[skip..];
-    }
-    Value::seq(out)
+    Value::seq(
+        oxible_yaml::py_splitlines(text)
+            .into_iter()
+            .map(Value::from)
+            .collect(),
+    )
 }
 
 /// `2026-11-26 07:10:00.123456`, as Python's `str(datetime.now())` on a UTC machine.

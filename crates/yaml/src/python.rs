@@ -309,6 +309,47 @@ fn json_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
+/// Python's `str.splitlines()`: `\n`, `\r\n` and `\r` end lines, and so do `\v`, `\f`,
+/// `\x1c`–`\x1e`, `\x85`, U+2028 and U+2029 (what `stdout_lines` and the `splitlines`
+/// method give in Ansible).
+///
+/// ```
+/// assert_eq!(oxible_yaml::py_splitlines("a\r\nb\rc\n"), vec!["a", "b", "c"]);
+/// ```
+pub fn py_splitlines(text: &str) -> Vec<&str> {
+    let is_break = |c: char| {
+        matches!(
+            c,
+            '\n' | '\r'
+                | '\x0b'
+                | '\x0c'
+                | '\x1c'
+                | '\x1d'
+                | '\x1e'
+                | '\u{85}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+    };
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if is_break(c) {
+            lines.push(&text[start..i]);
+            start = i + c.len_utf8();
+            if c == '\r' && chars.peek().is_some_and(|&(_, n)| n == '\n') {
+                chars.next();
+                start += 1;
+            }
+        }
+    }
+    if start < text.len() {
+        lines.push(&text[start..]);
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use crate::{Map, Source, load_source};

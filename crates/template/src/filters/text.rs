@@ -64,43 +64,6 @@ fn is_py_space(c: char) -> bool {
     c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
 }
 
-/// Python's `str.splitlines()` line boundaries.
-fn is_line_break(c: char) -> bool {
-    matches!(
-        c,
-        '\n' | '\r'
-            | '\x0b'
-            | '\x0c'
-            | '\x1c'
-            | '\x1d'
-            | '\x1e'
-            | '\u{85}'
-            | '\u{2028}'
-            | '\u{2029}'
-    )
-}
-
-/// Python's `str.splitlines()`.
-fn splitlines(s: &str) -> Vec<&str> {
-    let mut lines = Vec::new();
-    let mut start = 0;
-    let mut chars = s.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if is_line_break(c) {
-            lines.push(&s[start..i]);
-            start = i + c.len_utf8();
-            if c == '\r' && chars.peek().is_some_and(|&(_, n)| n == '\n') {
-                chars.next();
-                start += 1;
-            }
-        }
-    }
-    if start < s.len() {
-        lines.push(&s[start..]);
-    }
-    lines
-}
-
 /// Python's `str(value)`, failing unless the value is a string (for filters calling `str`
 /// methods on their input).
 fn require_str<'a>(sig: &Signature, v: &'a Value) -> Result<&'a str, Error> {
@@ -343,7 +306,7 @@ fn indent(v: &Value, args: &Bound) -> Result<Value, Error> {
         Some(w) if w.as_str().is_some() => w.as_str().unwrap_or_default().to_string(),
         _ => " ".repeat(usize::try_from(args.int(0, 4)?).unwrap_or(0)),
     };
-    let lines = splitlines(&text);
+    let lines = oxible_yaml::py_splitlines(&text);
     let mut out = if args.flag(2, false) {
         lines.join(&format!("\n{indention}"))
     } else {
@@ -543,7 +506,10 @@ mod tests {
 
     #[test]
     fn lines_like_python() {
-        assert_eq!(splitlines("a\r\nb\n\nc\n"), vec!["a", "b", "", "c"]);
+        assert_eq!(
+            oxible_yaml::py_splitlines("a\r\nb\n\nc\n"),
+            vec!["a", "b", "", "c"]
+        );
         assert_eq!(title("hello wORLD-foo (bar"), "Hello World-Foo (Bar");
     }
 }
