@@ -6,7 +6,7 @@
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
-use oxible_template::python_datetime;
+use oxible_yaml::py_datetime;
 use oxible_yaml::{Map, Value, ValueKind};
 
 use crate::events::{Event, Status};
@@ -37,7 +37,7 @@ impl TaskRun<'_, '_> {
         let hidden = if echo { "" } else { " (output is hidden)" };
         let wait = minutes.map(|m| m * 60.0).or(seconds).map(|s| s.max(1.0));
         let started = Instant::now();
-        let start = python_datetime(std::time::SystemTime::now());
+        let start = py_datetime(std::time::SystemTime::now());
         let mut user_input = String::new();
         match wait {
             Some(secs) => {
@@ -90,7 +90,7 @@ impl TaskRun<'_, '_> {
         set("start", Value::from(start));
         set(
             "stop",
-            Value::from(python_datetime(std::time::SystemTime::now())),
+            Value::from(py_datetime(std::time::SystemTime::now())),
         );
         set("delta", Value::from(elapsed as i64));
         set("echo", Value::from(echo));

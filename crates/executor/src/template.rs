@@ -6,7 +6,8 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use oxible_template::{TextOptions, python_datetime};
+use oxible_template::TextOptions;
+use oxible_yaml::py_datetime;
 use oxible_yaml::{Map, Value};
 
 use crate::host::HostState;
@@ -100,7 +101,7 @@ fn template_vars(src: &str, source: &Path, dest: &Value) -> Map {
     set("template_host", Value::from(controller_hostname()));
     set("template_path", Value::from(src));
     if let Some(mtime) = meta.as_ref().and_then(|m| m.modified().ok()) {
-        set("template_mtime", Value::from(python_datetime(mtime)));
+        set("template_mtime", Value::from(py_datetime(mtime)));
     }
     if let Some(uid) = meta.as_ref().map(MetadataExt::uid) {
         let owner = user_name(uid).map_or_else(|| Value::from(i64::from(uid)), Value::from);
@@ -108,7 +109,7 @@ fn template_vars(src: &str, source: &Path, dest: &Value) -> Map {
     }
     set(
         "template_run_date",
-        Value::from(python_datetime(std::time::SystemTime::now())),
+        Value::from(py_datetime(std::time::SystemTime::now())),
     );
     set("template_destpath", dest.clone());
     set(

@@ -6,7 +6,7 @@
 //! the path exists / does not), `chdir` and `stdin`, and return Ansible's keys: `cmd`, `rc`,
 //! `stdout`, `stderr`, `stdout_lines`, `stderr_lines`, `start`, `end`, `delta`, `msg`.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use oxible_yaml::Value;
 
@@ -109,8 +109,8 @@ async fn run(target: &Target<'_>, args: Args, through_shell: bool) -> Result<Out
         .set("stderr", stderr.as_str())
         .set("rc", Value::from(i64::from(out.rc)));
     outcome
-        .set("start", timestamp(started))
-        .set("end", timestamp(ended));
+        .set("start", oxible_yaml::py_datetime(started))
+        .set("end", oxible_yaml::py_datetime(ended));
     outcome.set(
         "delta",
         delta(ended.duration_since(started).unwrap_or_default()),
@@ -181,21 +181,6 @@ pub(crate) fn lines(text: &str) -> Value {
     )
 }
 
-/// `2026-11-26 07:10:00.123456`, as Python's `str(datetime.now())` on a UTC machine.
-fn timestamp(at: SystemTime) -> String {
-    let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = since.as_secs();
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (year, month, day) = civil_from_days(i64::try_from(days).unwrap_or_default());
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}.{:06}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        since.subsec_micros()
-    )
-}
-
 /// `0:00:00.003456`, as Python's `str(timedelta)`.
 fn delta(d: Duration) -> String {
     let secs = d.as_secs();
@@ -206,19 +191,6 @@ fn delta(d: Duration) -> String {
         secs % 60,
         d.subsec_micros()
     )
-}
-
-/// Year, month, day of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
-    let month = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 #[cfg(test)]
@@ -320,11 +292,7 @@ mod tests {
     }
 
     #[test]
-    fn timestamps_print_like_python() {
-        assert_eq!(
-            timestamp(UNIX_EPOCH + Duration::from_micros(1_764_141_000_123_456)),
-            "2025-11-26 07:10:00.123456"
-        );
+    fn deltas_print_like_python() {
         assert_eq!(
             delta(Duration::from_micros(3_723_000_042)),
             "1:02:03.000042"

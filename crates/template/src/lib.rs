@@ -43,7 +43,6 @@ mod tests;
 
 pub use convert::{ConvertError, from_jinja, to_jinja};
 pub use error::{TemplateError, TemplateErrorKind};
-pub use filters::python_datetime;
 pub use lookups::run_lookup;
 pub use magic::{
     ANSIBLE_MANAGED, ANSIBLE_VERSION, HostScopes, HostVars, MagicVars, OMIT, without_omitted,

@@ -23,6 +23,6 @@ mod source;
 mod value;
 
 pub use load::{LoadError, Loaded, load_file, load_source};
-pub use python::py_splitlines;
+pub use python::{civil_from_days, py_datetime, py_json_string, py_splitlines};
 pub use source::{Diagnostic, Severity, Source, Span, did_you_mean, suggest};
 pub use value::{Map, Timestamp, Value, ValueKind};

@@ -243,8 +243,10 @@ fn write_json(
             out.push_str(if *f > 0.0 { "Infinity" } else { "-Infinity" })
         }
         ValueKind::Float(f) => out.push_str(&float_repr(*f)),
-        ValueKind::Str(s) | ValueKind::Unsafe(s) | ValueKind::Vault(s) => json_string(s, out),
-        ValueKind::Timestamp(t) => json_string(&t.text, out),
+        ValueKind::Str(s) | ValueKind::Unsafe(s) | ValueKind::Vault(s) => {
+            py_json_string(s, false, out)
+        }
+        ValueKind::Timestamp(t) => py_json_string(&t.text, false, out),
         ValueKind::Seq(items) if items.is_empty() => out.push_str("[]"),
         ValueKind::Seq(items) => {
             out.push('[');
@@ -271,7 +273,7 @@ fn write_json(
                     out.push_str(separator);
                 }
                 newline(out, depth + 1);
-                json_string(key, out);
+                py_json_string(key, false, out);
                 out.push_str(": ");
                 write_json(item, indent, sort_keys, depth + 1, out);
             }
@@ -290,8 +292,9 @@ fn json_key(key: &Value) -> String {
     }
 }
 
-/// A JSON string with Python's escapes (`ensure_ascii=False`).
-fn json_string(s: &str, out: &mut String) {
+/// Writes `s` as a JSON string literal with Python's `json` escapes; with `ensure_ascii`, every
+/// character outside printable ASCII becomes `\uXXXX` (UTF-16 units), as `json.dumps` does.
+pub fn py_json_string(s: &str, ensure_ascii: bool, out: &mut String) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -302,11 +305,59 @@ fn json_string(s: &str, out: &mut String) {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c if u32::from(c) < 0x20 || (ensure_ascii && !(' '..='~').contains(&c)) => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
             c => out.push(c),
         }
     }
     out.push('"');
+}
+
+/// Year, month and day of a count of days since 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`), for printing times as Python's `datetime` does.
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let month = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// `at` as Python's `str(datetime.fromtimestamp(at))` prints it on a UTC controller
+/// (`2026-11-26 07:10:00.123456`; the microseconds are left out when zero), as Ansible's
+/// `start`/`end` result keys and template variables show times.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// let at = UNIX_EPOCH + Duration::from_micros(1_764_141_000_123_456);
+/// assert_eq!(oxible_yaml::py_datetime(at), "2025-11-26 07:10:00.123456");
+/// assert_eq!(oxible_yaml::py_datetime(UNIX_EPOCH), "1970-01-01 00:00:00");
+/// ```
+pub fn py_datetime(at: std::time::SystemTime) -> String {
+    let since = at.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let (year, month, day) = civil_from_days(i64::try_from(secs / 86_400).unwrap_or_default());
+    let rem = secs % 86_400;
+    let micros = since.subsec_micros();
+    let fraction = if micros == 0 {
+        String::new()
+    } else {
+        format!(".{micros:06}")
+    };
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}{fraction}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 /// Python's `str.splitlines()`: `\n`, `\r\n` and `\r` end lines, and so do `\v`, `\f`,

@@ -14,7 +14,6 @@ mod sets;
 mod text;
 mod time;
 
-pub use time::python_datetime;
 mod units;
 mod yaml;
 

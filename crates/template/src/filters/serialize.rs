@@ -156,30 +156,6 @@ fn json_float(f: f64, options: &JsonOptions) -> Result<String, String> {
     .to_string())
 }
 
-/// A JSON string literal as Python's `json` escapes it.
-fn json_string(s: &str, ensure_ascii: bool, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\x08' => out.push_str("\\b"),
-            '\x0c' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || (ensure_ascii && !(' '..='~').contains(&c)) => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
 /// Writes `value` as Python's `json.dumps` would.
 fn write_json(
     value: &Data,
@@ -199,9 +175,9 @@ fn write_json(
         DataKind::Int(i) => out.push_str(&i.to_string()),
         DataKind::Float(f) => out.push_str(&json_float(*f, options)?),
         DataKind::Str(s) | DataKind::Unsafe(s) | DataKind::Vault(s) => {
-            json_string(s, options.ensure_ascii, out)
+            oxible_yaml::py_json_string(s, options.ensure_ascii, out)
         }
-        DataKind::Timestamp(t) => json_string(&t.text, options.ensure_ascii, out),
+        DataKind::Timestamp(t) => oxible_yaml::py_json_string(&t.text, options.ensure_ascii, out),
         DataKind::Seq(items) if items.is_empty() => out.push_str("[]"),
         DataKind::Seq(items) => {
             out.push('[');
@@ -244,7 +220,7 @@ fn write_json(
                     out.push_str(&options.item_sep);
                 }
                 newline(out, level + 1);
-                json_string(key, options.ensure_ascii, out);
+                oxible_yaml::py_json_string(key, options.ensure_ascii, out);
                 out.push_str(&options.key_sep);
                 write_json(v, options, level + 1, out)?;
             }

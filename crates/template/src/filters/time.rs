@@ -33,37 +33,6 @@ struct Tm {
     epoch: i64,
 }
 
-/// Howard Hinnant's `civil_from_days`: (year, month, day) of a day count since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-/// `at` as Python's `str(datetime.fromtimestamp(at))` prints it on a UTC controller
-/// (`2026-11-26 07:10:00.123456`; the microseconds are left out when zero).
-pub fn python_datetime(at: std::time::SystemTime) -> String {
-    let since = at.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let tm = Tm::from_epoch(i64::try_from(since.as_secs()).unwrap_or_default());
-    let micros = since.subsec_micros();
-    let fraction = if micros == 0 {
-        String::new()
-    } else {
-        format!(".{micros:06}")
-    };
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}{fraction}",
-        tm.year, tm.month, tm.day, tm.hour, tm.minute, tm.second
-    )
-}
-
 fn is_leap(year: i64) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
@@ -72,7 +41,7 @@ impl Tm {
     fn from_epoch(epoch: i64) -> Tm {
         let days = epoch.div_euclid(86_400);
         let secs = epoch.rem_euclid(86_400);
-        let (year, month, day) = civil_from_days(days);
+        let (year, month, day) = oxible_yaml::civil_from_days(days);
         const CUMULATIVE: [u32; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
         let yearday =
             CUMULATIVE[month as usize - 1] + day - 1 + u32::from(month > 2 && is_leap(year));
