@@ -271,21 +271,14 @@ impl<W: Write + Send> DefaultOutput<W> {
                 self.write(&format!("skipping: [{host}]{dump}"), Some(Colour::Skip));
             }
             (Status::Failed, _) if loop_summary => {}
-            (Status::Failed, Some(label)) => {
+            (Status::Failed, label) => {
                 self.error_block(result);
+                let head = match label {
+                    Some(label) => format!("failed: [{host}] (item={label})"),
+                    None => format!("fatal: [{host}]: FAILED!"),
+                };
                 let dump = self.dump(result, debug);
-                self.write(
-                    &format!("failed: [{host}] (item={label}) => {dump}"),
-                    Some(Colour::Error),
-                );
-            }
-            (Status::Failed, None) => {
-                self.error_block(result);
-                let dump = self.dump(result, debug);
-                self.write(
-                    &format!("fatal: [{host}]: FAILED! => {dump}"),
-                    Some(Colour::Error),
-                );
+                self.write(&format!("{head} => {dump}"), Some(Colour::Error));
             }
             (Status::Unreachable, _) => {
                 self.unreachable_block(result);
