@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the container test hosts' image (oxible-test/debian:bookworm) offline from Debian's
 # archive: debootstrap minbase + python3, python3-apt (ansible-core's apt module needs it; oxible
-# must not) + python3-venv (pip tests make venvs with `python3 -m venv`), gpg (apt-key needs it)
-# + openssh-server, sudo, procps, iproute2, acl, cron (the cron module writes through
+# must not) + python3-venv and python3-pip (the pip module's venvs and system pip), gpg (apt-key
+# needs it), curl (get_url/uri download on the target), git, unzip/zip/bzip2/xz-utils (unarchive,
+# archive) + openssh-server, sudo, procps, iproute2, acl, cron (the cron module writes through
 # crontab); users `tester` (passwordless sudo) and `pwuser` (sudo with password "oxible"); sshd
 # as the main process with a test key for root, tester and pwuser. No registry is involved: the rootfs is imported with `docker import`.
 #
@@ -92,7 +93,7 @@ else
   # --include resolves dependencies; debootstrap stubs out start-stop-daemon while installing,
   # so openssh-server's postinst does not start a daemon on the build machine.
   if ! as_root debootstrap --variant=minbase \
-      --include=python3,python3-apt,python3-venv,gpg,openssh-server,sudo,procps,iproute2,acl,cron \
+      --include=python3,python3-apt,python3-venv,python3-pip,gpg,openssh-server,sudo,procps,iproute2,acl,cron,curl,git,unzip,zip,bzip2,xz-utils \
       bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1; then
     tail -n 30 "$work/debootstrap.log" >&2
     [ -f "$root/debootstrap/debootstrap.log" ] && tail -n 30 "$root/debootstrap/debootstrap.log" >&2

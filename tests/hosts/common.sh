@@ -4,7 +4,7 @@
 # The image every test host runs. Bump IMAGE_RECIPE when build-image.sh changes what goes into
 # the rootfs: the cached tarball and the image carry it, and a mismatch rebuilds both.
 IMAGE=oxible-test/debian:bookworm
-IMAGE_RECIPE=3
+IMAGE_RECIPE=4
 
 # Everything built lives outside the clone (like the oracle venv, see tests/oracle.sh):
 # $OXIBLE_CACHE, else /var/cache/oxible when writable, else ~/.cache/oxible.

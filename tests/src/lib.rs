@@ -6,6 +6,7 @@
 //! user configuration, so differences come from the tools and nothing else.
 
 pub mod hosts;
+pub mod pair;
 
 use std::path::{Path, PathBuf};
 
