@@ -43,7 +43,9 @@ macro_rules! module {
 }
 
 mod apt;
+mod apt_repository;
 mod args;
+mod authorized_key;
 mod blockinfile;
 mod command;
 mod copy;
@@ -67,6 +69,7 @@ mod service_facts;
 mod setup;
 mod slurp;
 mod stat;
+mod sysctl;
 mod system;
 mod target;
 mod tempfile;

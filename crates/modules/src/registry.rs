@@ -1,7 +1,8 @@
 //! Which module runs for a task's action name.
 //!
 //! Short names, `ansible.builtin.<name>` and the collection names the OME roles use for the
-//! same modules (`ansible.legacy.<name>`) resolve to the same implementation.
+//! same modules (`ansible.legacy.<name>`) resolve to the same implementation, and so do the
+//! fully qualified names of modules that moved to collections (`ansible.posix.mount` …).
 
 use crate::Module;
 
@@ -30,6 +31,18 @@ static MODULES: &[&dyn Module] = &[
     &crate::cron::Cron,
     &crate::apt::Apt,
     &crate::package::Package,
+    &crate::apt_repository::AptRepository,
+    &crate::authorized_key::AuthorizedKey,
+    &crate::sysctl::Sysctl,
+];
+
+/// Modules that live in collections today, by their fully qualified name: the OME roles
+/// write these, and ansible-core redirects the `ansible.builtin.` spelling to them too.
+static COLLECTION_NAMES: &[(&str, &str)] = &[
+    ("ansible.posix.authorized_key", "authorized_key"),
+    ("ansible.posix.mount", "mount"),
+    ("ansible.posix.sysctl", "sysctl"),
+    ("community.general.alternatives", "alternatives"),
 ];
 
 /// The module an action name refers to.
@@ -37,6 +50,12 @@ pub fn find(action: &str) -> Option<&'static dyn Module> {
     let short = action
         .strip_prefix("ansible.builtin.")
         .or_else(|| action.strip_prefix("ansible.legacy."))
+        .or_else(|| {
+            COLLECTION_NAMES
+                .iter()
+                .find(|(fqcn, _)| *fqcn == action)
+                .map(|(_, short)| *short)
+        })
         .unwrap_or(action);
     MODULES.iter().copied().find(|m| m.name() == short)
 }
