@@ -661,6 +661,9 @@ pub(crate) enum Source {
     Bytes(Vec<u8>),
     /// A file already on the target (`remote_src`).
     Remote(String),
+    /// A file already on the target that is moved, not copied (a download staged beside
+    /// the destination).
+    Staged(String),
 }
 
 /// One atomic file installation, as Ansible's `atomic_move`: the content is staged in a temp
@@ -723,6 +726,7 @@ pub(crate) async fn install(
     let fill = match &install.source {
         Source::Bytes(_) => "cat > \"$tmp\"".to_string(),
         Source::Remote(src) => format!("cp -- {} \"$tmp\"", oxible_shell::quote(src)),
+        Source::Staged(src) => format!("mv -f -- {} \"$tmp\"", oxible_shell::quote(src)),
     };
     let mkdir = if install.make_parents {
         format!("mkdir -p -- \"$(dirname -- {q})\" || exit 1; ")
@@ -758,7 +762,7 @@ pub(crate) async fn install(
     script.push_str(&probe_snippet(&q, Want::default()));
     let stdin = match install.source {
         Source::Bytes(bytes) => Some(bytes),
-        Source::Remote(_) => None,
+        Source::Remote(_) | Source::Staged(_) => None,
     };
     let out = target.run(&script, None, stdin).await?;
     let text = out.stdout_text();

@@ -31,6 +31,7 @@ static MODULES: &[&dyn Module] = &[
     &crate::cron::Cron,
     &crate::apt::Apt,
     &crate::package::Package,
+    &crate::get_url::GetUrl,
     &crate::apt_repository::AptRepository,
     &crate::authorized_key::AuthorizedKey,
     &crate::sysctl::Sysctl,
