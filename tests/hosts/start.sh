@@ -10,6 +10,9 @@
 # removes them and nothing else. The prefix defaults to oxible-test-<pid>, the inventory to
 # $CACHE/test-hosts/<prefix>.ini. Prints the inventory path. On failure, removes what it
 # started. OXIBLE_HOSTS_TIMEOUT (seconds, default 60) bounds the wait for sshd.
+# OXIBLE_HOSTS_IMAGE starts the hosts from another image derived from the default one (sshd as
+# its command, the same users and key); an image oxible-test/<x>:bookworm is built on demand by
+# build-<x>-image.sh when that script exists (e.g. oxible-test/dnf:bookworm).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR
@@ -27,6 +30,13 @@ inventory=${3:-$CACHE/test-hosts/$prefix.ini}
 timeout=${OXIBLE_HOSTS_TIMEOUT:-60}
 
 "$here/build-image.sh" >/dev/null
+image=${OXIBLE_HOSTS_IMAGE:-$IMAGE}
+if [ "$image" != "$IMAGE" ]; then
+  variant=${image#oxible-test/}; variant=${variant%%:*}
+  if [ "$image" = "oxible-test/$variant:bookworm" ] && [ -x "$here/build-$variant-image.sh" ]; then
+    "$here/build-$variant-image.sh" >/dev/null
+  fi
+fi
 mkdir -p "$(dirname "$inventory")"
 
 # From here on a failure removes every container of this prefix (only those: by label).
@@ -47,7 +57,7 @@ started=1
 pids=()
 for i in $(seq "$n"); do
   docker run -d --name "$prefix-$i" --hostname "$prefix-$i" --label "oxible-test=$prefix" \
-    -p 127.0.0.1::22 "$IMAGE" >/dev/null &
+    -p 127.0.0.1::22 "$image" >/dev/null &
   pids+=($!)
 done
 for pid in "${pids[@]}"; do wait "$pid" || die "docker run failed for a container of $prefix"; done

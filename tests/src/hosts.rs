@@ -38,6 +38,17 @@ impl TestHosts {
     /// Starts `n` hosts (building the image first when it is missing) and waits until each
     /// accepts an ssh login. Panics with the scripts' message when that fails.
     pub fn start(n: usize) -> TestHosts {
+        Self::start_from(n, None)
+    }
+
+    /// Like [`TestHosts::start`], from `image`: one derived from the test image (such as
+    /// `oxible-test/dnf:bookworm`, built on demand by `tests/hosts/build-dnf-image.sh`; see
+    /// `start.sh`'s `OXIBLE_HOSTS_IMAGE`).
+    pub fn start_image(n: usize, image: &str) -> TestHosts {
+        Self::start_from(n, Some(image))
+    }
+
+    fn start_from(n: usize, image: Option<&str>) -> TestHosts {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let prefix = format!(
             "oxible-test-{}-{}",
@@ -56,7 +67,11 @@ impl TestHosts {
             inventory,
             hosts: Vec::new(),
         };
-        let out = Command::new(script("start.sh"))
+        let mut start = Command::new(script("start.sh"));
+        if let Some(image) = image {
+            start.env("OXIBLE_HOSTS_IMAGE", image);
+        }
+        let out = start
             .arg(n.to_string())
             .arg(&hosts.prefix)
             .arg(&hosts.inventory)

@@ -50,6 +50,7 @@ mod blockinfile;
 mod command;
 mod copy;
 mod cron;
+mod dnf;
 mod edit;
 mod fetch;
 mod file;

@@ -1,15 +1,25 @@
 //! `package`: the host's own package manager, as Ansible's package action picks it (`use`, else
 //! the manager found on the target, as the `pkg_mgr` fact would name it); oxible implements
-//! `apt`, whose parameters `package` passes through.
+//! `apt` and `dnf` (`use: yum`/`dnf`), whose parameters `package` passes through.
 
 use crate::{ArgSpec, ArgType, Args, ModuleError, Outcome, Target};
 
-/// apt's parameters plus `use`.
-const SPEC: [ArgSpec; crate::apt::SPEC.len() + 1] = {
-    let mut all = [ArgSpec::new("use", ArgType::Str); crate::apt::SPEC.len() + 1];
+/// `use`, then every parameter of the modules `package` dispatches to (apt's, then dnf's), kept
+/// as given: Ansible's package action hands them to that module, whose own spec checks them.
+const SPEC: [ArgSpec; 1 + crate::apt::SPEC.len() + crate::dnf::SPEC.len()] = {
+    let (apt, dnf) = (crate::apt::SPEC, crate::dnf::SPEC);
+    let mut all =
+        [ArgSpec::new("use", ArgType::Str); 1 + crate::apt::SPEC.len() + crate::dnf::SPEC.len()];
     let mut i = 0;
-    while i < crate::apt::SPEC.len() {
-        all[i] = crate::apt::SPEC[i];
+    while i < apt.len() + dnf.len() {
+        let mut spec = if i < apt.len() {
+            apt[i]
+        } else {
+            dnf[i - apt.len()]
+        };
+        spec.kind = ArgType::Raw;
+        spec.choices = &[];
+        all[i + 1] = spec;
         i += 1;
     }
     all
@@ -37,7 +47,16 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         }
     };
     match manager.as_str() {
-        "apt" => crate::apt::run(target, args).await,
+        "apt" => match backend_args("apt", crate::apt::SPEC, &args, "package") {
+            Ok(args) => crate::apt::run(target, args).await,
+            Err(e) => Ok(Outcome::failure(e.to_string())),
+        },
+        "dnf" | "dnf4" | "yum" | "yum4" => {
+            match backend_args("dnf", crate::dnf::SPEC, &args, "name") {
+                Ok(args) => crate::dnf::run(target, args).await,
+                Err(e) => Ok(Outcome::failure(e.to_string())),
+            }
+        }
         "" => Ok(Outcome::failure(
             "Could not detect which package manager to use. Try gathering facts or setting the \"use\" option.",
         )),
@@ -45,4 +64,28 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
             "Could not find a module for {other}."
         ))),
     }
+}
+
+/// The task's parameters checked against the spec of the module `package` runs (`name`, which
+/// `package` reads as apt's `package`, under the name that module calls it, `name_key`).
+fn backend_args(
+    module: &str,
+    spec: &[ArgSpec],
+    args: &Args,
+    name_key: &str,
+) -> Result<Args, ModuleError> {
+    let mut raw = oxible_yaml::Map::new();
+    for param in SPEC.iter().skip(1) {
+        let key = if param.name == "package" {
+            name_key
+        } else {
+            param.name
+        };
+        if let Some(value) = args.get(param.name)
+            && !raw.contains_key(&oxible_yaml::Value::from(key))
+        {
+            raw.insert(oxible_yaml::Value::from(key), value.clone());
+        }
+    }
+    Args::validate(module, spec, &raw)
 }

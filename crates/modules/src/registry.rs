@@ -31,6 +31,8 @@ static MODULES: &[&dyn Module] = &[
     &crate::cron::Cron,
     &crate::apt::Apt,
     &crate::package::Package,
+    &crate::dnf::Dnf,
+    &crate::dnf::Yum,
     &crate::get_url::GetUrl,
     &crate::apt_repository::AptRepository,
     &crate::authorized_key::AuthorizedKey,

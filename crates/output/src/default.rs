@@ -230,8 +230,15 @@ impl<W: Write + Send> DefaultOutput<W> {
         self.result_warnings(result);
         let host = &host_label(host, result);
         let verbose = self.verbose(result, debug);
-        // The task-level result of a loop: its items were shown one by one already.
-        let loop_summary = item.is_none() && result.contains_key(&Value::from("results"));
+        // The task-level result of a loop: its items were shown one by one already. A module's
+        // own `results` (dnf's list of texts, or an empty one) is no loop.
+        let loop_summary = item.is_none()
+            && result
+                .get(&Value::from("results"))
+                .and_then(Value::as_seq)
+                .is_some_and(|items| {
+                    !items.is_empty() && items.iter().all(|i| i.as_map().is_some())
+                });
         let mut summary = result.clone();
         summary.shift_remove(&Value::from("results"));
         let label = item.map(Value::py_str);
