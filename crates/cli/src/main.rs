@@ -28,8 +28,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run playbooks (ansible-playbook).
+    #[command(version)]
     Playbook(Box<playbook_cmd::Args>),
     /// Show the inventory (ansible-inventory).
+    #[command(version)]
     Inventory(inventory_cmd::Args),
 }
 

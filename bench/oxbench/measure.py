@@ -1,0 +1,122 @@
+"""Measuring one run of a command: wall time, CPU seconds and the controller's peak memory.
+
+CPU seconds are the user + system time of the command and every descendant it waited for
+(`wait4`'s rusage). Peak memory is sampled: every few milliseconds the harness sums the
+proportional set size (PSS, /proc/<pid>/smaps_rollup) of the command's whole process tree,
+leaving out `ssh` processes (both tools use the same OpenSSH client for transport); PSS counts
+pages shared between forked workers once, which RSS would count once per worker and so
+overstate ansible-core's forks. The peak of those sums is reported in MiB.
+"""
+import os
+import statistics
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Sample:
+    """One run: wall seconds, CPU seconds, peak PSS of the controller tree (MiB), stdout."""
+    wall: float
+    cpu: float
+    peak_mib: float
+    stdout: str = field(repr=False, default="")
+
+
+class RunFailed(Exception):
+    """A measured command exited non-zero (the message has its output)."""
+
+
+def _children() -> dict:
+    """ppid -> [pid] for every process, from /proc."""
+    tree = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # The command name is in parentheses and may hold spaces: fields follow the last ')'.
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        tree.setdefault(ppid, []).append(int(entry))
+    return tree
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            if f.read().strip() == "ssh":
+                return 0
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _tree_pss_kib(root: int) -> int:
+    tree = _children()
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += _pss_kib(pid)
+        todo.extend(tree.get(pid, ()))
+    return total
+
+
+def run(cmd, cwd, env, interval=0.01) -> Sample:
+    """Runs `cmd` in `cwd` with `env`, sampling its tree's memory every `interval` seconds (not
+    at all when None: for millisecond runs the sampler would cost more than it measures).
+    Raises RunFailed when it exits non-zero."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    peak = 0
+    done = threading.Event()
+
+    def sampler():
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_pss_kib(proc.pid))
+            done.wait(interval)
+
+    thread = threading.Thread(target=sampler, daemon=True)
+    if interval is not None:
+        thread.start()
+    # Read the pipes before reaping (a full pipe would block the child), then wait4 for rusage.
+    out_chunks = []
+    reader = threading.Thread(target=lambda: out_chunks.append(proc.stderr.read()), daemon=True)
+    reader.start()
+    stdout = proc.stdout.read()
+    reader.join()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    done.set()
+    if interval is not None:
+        thread.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    text = stdout.decode(errors="replace")
+    if proc.returncode != 0:
+        raise RunFailed(f"{' '.join(map(str, cmd))} exited {proc.returncode}:\n{text}\n"
+                        f"{out_chunks[0].decode(errors='replace')}")
+    return Sample(wall, usage.ru_utime + usage.ru_stime, peak / 1024, text)
+
+
+def summary(samples) -> dict:
+    """Median wall/CPU/peak of samples, plus every wall time."""
+    return {
+        "wall_median_s": statistics.median(s.wall for s in samples),
+        "cpu_median_s": statistics.median(s.cpu for s in samples),
+        "peak_mib_median": statistics.median(s.peak_mib for s in samples),
+        "walls_s": [round(s.wall, 4) for s in samples],
+    }
+
+
+def ratios(baseline, ours) -> dict:
+    """Per-pair ratio baseline/ours of wall time: min, median, max."""
+    per_pair = [b.wall / o.wall for b, o in zip(baseline, ours)]
+    return {"min": min(per_pair), "median": statistics.median(per_pair), "max": max(per_pair)}
