@@ -213,7 +213,7 @@ async fn run_file(target: &Target<'_>, raw: &Map) -> Result<Outcome, ModuleError
 
 /// Ansible's `find_needle('files', src)`: an absolute path, else `<dir>/files/<src>` then
 /// `<dir>/<src>` for each directory of the search path (the current directory when empty).
-fn locate(search: &[PathBuf], src: &str) -> Result<PathBuf, String> {
+pub(crate) fn locate(search: &[PathBuf], src: &str) -> Result<PathBuf, String> {
     let path = Path::new(src);
     let candidates: Vec<PathBuf> = if path.is_absolute() {
         vec![path.to_path_buf()]

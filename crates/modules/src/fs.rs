@@ -145,6 +145,12 @@ pub(crate) fn listing_snippet(find_args: &str) -> String {
     format!("find {find_args} -exec stat -c '{STAT_FORMAT}\t%n' -- {{}} +")
 }
 
+/// A shell command printing `<lstat>\t<path>` for the path `path_word` (a shell word), the
+/// format [`parse_listing_line`] reads.
+pub(crate) fn stat_line_snippet(path_word: &str) -> String {
+    format!("stat -c '{STAT_FORMAT}\t%n' -- {path_word}")
+}
+
 /// One line of a [`listing_snippet`]: the path and its `lstat`.
 pub(crate) fn parse_listing_line(line: &str) -> Option<(&str, Stat)> {
     let (stat, path) = line.split_once('\t')?;

@@ -76,6 +76,7 @@ mod sysctl;
 mod system;
 mod target;
 mod tempfile;
+mod unarchive;
 mod user;
 
 pub use args::{ArgSpec, ArgType, Args};

@@ -34,6 +34,7 @@ static MODULES: &[&dyn Module] = &[
     &crate::dnf::Dnf,
     &crate::dnf::Yum,
     &crate::get_url::GetUrl,
+    &crate::unarchive::Unarchive,
     &crate::apt_repository::AptRepository,
     &crate::authorized_key::AuthorizedKey,
     &crate::sysctl::Sysctl,

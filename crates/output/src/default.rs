@@ -144,7 +144,11 @@ impl<W: Write + Send> DefaultOutput<W> {
         } else {
             "Module"
         };
-        let headline = if failed_when || msg.is_empty() {
+        // An action's own exception (`AnsibleActionFail`): `Task failed: <msg>`.
+        let by_task = field("context").map(Value::py_str).as_deref() == Some("task");
+        let headline = if by_task && !msg.is_empty() {
+            format!("[ERROR]: Task failed: {msg}")
+        } else if failed_when || msg.is_empty() {
             format!("[ERROR]: Task failed: {kind} failed.")
         } else {
             format!("[ERROR]: Task failed: {kind} failed: {msg}")
