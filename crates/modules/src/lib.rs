@@ -43,6 +43,7 @@ macro_rules! module {
 }
 
 mod apt;
+mod apt_key;
 mod apt_repository;
 mod args;
 mod authorized_key;

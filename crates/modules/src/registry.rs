@@ -36,6 +36,7 @@ static MODULES: &[&dyn Module] = &[
     &crate::get_url::GetUrl,
     &crate::unarchive::Unarchive,
     &crate::apt_repository::AptRepository,
+    &crate::apt_key::AptKey,
     &crate::authorized_key::AuthorizedKey,
     &crate::sysctl::Sysctl,
 ];
