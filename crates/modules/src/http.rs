@@ -61,6 +61,8 @@ pub(crate) struct Request {
     pub agent: String,
     /// The body, when there is one.
     pub body: Option<Vec<u8>>,
+    /// A file on the target sent as the body (`uri src=`).
+    pub body_file: Option<String>,
 }
 
 /// Ansible's `url_argument_spec` parameters shared by `get_url` and `uri`.
@@ -96,6 +98,7 @@ impl Request {
                 .unwrap_or("ansible-httpget")
                 .to_string(),
             body: None,
+            body_file: None,
         }
     }
 
@@ -120,7 +123,11 @@ impl Request {
     /// the sections `rc`, `w` (curl's status line), `err` and `hdr`. The bytes go to stdin.
     pub fn script(&self, tool: Tool, out_setup: &str) -> (String, Vec<u8>) {
         use crate::system::section;
-        let body_word = self.body.as_ref().map(|_| "\"$b\"");
+        let file_word = self.body_file.as_deref().map(oxible_shell::quote);
+        let body_word = match &file_word {
+            Some(word) => Some(word.as_str()),
+            None => self.body.as_ref().map(|_| "\"$b\""),
+        };
         let (command, config) = self.command(tool, "\"$out\"", "\"$hdr\"", body_word);
         let mut script = format!(
             "LC_ALL=C; export LC_ALL; {out_setup} || exit 1; hdr=$(mktemp) && err=$(mktemp) || exit 1; "

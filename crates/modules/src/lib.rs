@@ -78,6 +78,7 @@ mod system;
 mod target;
 mod tempfile;
 mod unarchive;
+mod uri;
 mod user;
 
 pub use args::{ArgSpec, ArgType, Args};

@@ -35,6 +35,7 @@ static MODULES: &[&dyn Module] = &[
     &crate::dnf::Yum,
     &crate::get_url::GetUrl,
     &crate::unarchive::Unarchive,
+    &crate::uri::Uri,
     &crate::apt_repository::AptRepository,
     &crate::apt_key::AptKey,
     &crate::authorized_key::AuthorizedKey,
