@@ -19,7 +19,7 @@ const STATE: &str = r#"for f in /etc/apt/sources.list /etc/apt/sources.list.d/*;
 for f in /home/oxkey/.ssh /home/oxkey/.ssh/authorized_keys /home/oxkey/other_keys /home/oxbare/.ssh /home/oxbare/.ssh/authorized_keys; do echo "== $f"; stat -c '%a %U %G' "$f"; [ -f "$f" ] && cat "$f"; done
 for f in /etc/sysctl.conf /etc/sysctl.d/90-ox.conf; do echo "== $f"; grep -v '^#' "$f"; done
 for f in /etc/apt/trusted.gpg /etc/apt/trusted.gpg.d/* /etc/apt/keyrings/*; do [ -f "$f" ] && echo "== $f" && gpg --no-default-keyring --keyring "$f" --list-keys --with-colons 2>/dev/null | grep -E '^(pub|uid)' | cut -d: -f1,5,10; done
-echo "== alternatives"; update-alternatives --query oxtool 2>&1; update-alternatives --query oxsecond 2>&1
+echo "== alternatives"; update-alternatives --query oxtool 2>&1; update-alternatives --query oxsecond 2>&1; ls -l /usr/local/bin/oxtool /usr/local/bin/oxsecond /usr/local/share/oxtool-doc.txt 2>&1 | sed 's/.* root root [0-9]* .* [0-9:]* //' 
 echo "== fstab"; cat /etc/fstab; cat /tmp/oxfstab 2>/dev/null
 echo "== hostname"; sed "s/^oxible-test-.*/CONTAINER/" /etc/hostname
 true
@@ -42,9 +42,14 @@ fn prepared_hosts() -> TestHosts {
     hosts
 }
 
-/// Runs `playbook` with ansible-core on h1 and oxible on h2 from `work`.
+/// Runs `playbook` with ansible-core on h1 and oxible on h2 from `work`; each host's
+/// container name (its initial hostname) is written `CONTAINER` in the output.
 fn both(hosts: &TestHosts, work: &Path, playbook: &str, extra: &[&str]) -> (Outcome, Outcome) {
-    pair::both(hosts, work, &dir().join(playbook), extra)
+    let (mut ansible, mut oxible) = pair::both(hosts, work, &dir().join(playbook), extra);
+    for (i, out) in [&mut ansible, &mut oxible].into_iter().enumerate() {
+        out.stdout = out.stdout.replace(&hosts.hosts()[i].container, "CONTAINER");
+    }
+    (ansible, oxible)
 }
 
 /// `playbook` in check mode (the host must not change), then twice for real (the second run
@@ -88,6 +93,7 @@ fn system_modules_match_ansible() {
     let hosts = prepared_hosts();
     let work = std::env::temp_dir().join(format!("{}-sysmods", hosts.prefix()));
     std::fs::create_dir_all(&work).expect("work dir");
+    converge(&hosts, &work, "hosts.yml");
     converge(&hosts, &work, "site.yml");
     let _ = std::fs::remove_dir_all(&work);
 }

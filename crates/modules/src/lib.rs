@@ -42,6 +42,7 @@ macro_rules! module {
     };
 }
 
+mod alternatives;
 mod apt;
 mod apt_key;
 mod apt_repository;
@@ -59,6 +60,7 @@ mod find;
 mod fs;
 mod get_url;
 mod group;
+mod hostname;
 mod http;
 mod lineinfile;
 mod outcome;

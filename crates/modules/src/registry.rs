@@ -40,6 +40,8 @@ static MODULES: &[&dyn Module] = &[
     &crate::apt_key::AptKey,
     &crate::authorized_key::AuthorizedKey,
     &crate::sysctl::Sysctl,
+    &crate::hostname::Hostname,
+    &crate::alternatives::Alternatives,
 ];
 
 /// Modules that live in collections today, by their fully qualified name: the OME roles
