@@ -66,6 +66,7 @@ mod lineinfile;
 mod outcome;
 mod package;
 mod ping;
+mod pip;
 mod pkg;
 mod pyre;
 mod registry;

@@ -33,6 +33,7 @@ static MODULES: &[&dyn Module] = &[
     &crate::package::Package,
     &crate::dnf::Dnf,
     &crate::dnf::Yum,
+    &crate::pip::Pip,
     &crate::get_url::GetUrl,
     &crate::unarchive::Unarchive,
     &crate::uri::Uri,
