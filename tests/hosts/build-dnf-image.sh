@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds oxible-test/dnf:bookworm, the test hosts' image plus an RPM toolchain, so the dnf
 # modules are tested for real on Debian: dnf (4.14), rpm (with rpmbuild), createrepo-c and
-# python3-dnf (ansible-core's dnf module imports it) from Debian's archive. Derived from
-# oxible-test/debian:bookworm (build-image.sh, built first when missing): a container of it
-# installs the packages with apt-get, and `docker commit` makes the image. The image carries a
+# python3-dnf (ansible-core's dnf module imports it) from Debian's archive, and gpg-agent (the
+# tests generate signing keys). Derived from oxible-test/debian:bookworm (build-image.sh, built
+# first when missing): a container of it installs the packages with apt-get, and `docker commit`
+# makes the image. The image carries a
 # label stamp made of this recipe's version and the base image's id, so a rebuilt base (new key,
 # new recipe) rebuilds this one too.
 #
@@ -17,8 +18,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 DNF_IMAGE=oxible-test/dnf:bookworm
 # Bump when what goes into the image changes.
-DNF_RECIPE=2
-PACKAGES="dnf rpm createrepo-c python3-dnf"
+DNF_RECIPE=3
+PACKAGES="dnf rpm createrepo-c python3-dnf gpg-agent"
 
 need_docker
 command -v flock >/dev/null || die "flock (util-linux) is missing"
@@ -48,6 +49,8 @@ flock 9
 if image_current; then echo "$DNF_IMAGE"; exit 0; fi
 
 stamp=$(dnf_stamp)
+# The image this build replaces, removed afterwards (only it, by id, when nothing uses it).
+old=$(docker image inspect --format '{{.Id}}' "$DNF_IMAGE" 2>/dev/null || true)
 name=oxible-dnf-build-$$
 # The build container is removed whatever happens.
 trap 'docker rm -f "$name" >/dev/null 2>&1 || true' EXIT
@@ -66,4 +69,5 @@ fi
 docker commit --change 'CMD ["/usr/sbin/sshd","-D","-e"]' --change "LABEL oxible.dnf-stamp=$stamp" \
   "$name" "$DNF_IMAGE" >/dev/null
 image_current || die "committed $DNF_IMAGE but it does not carry the expected label"
+[ -z "$old" ] || docker rmi "$old" >/dev/null 2>&1 || true
 echo "$DNF_IMAGE"

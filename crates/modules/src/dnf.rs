@@ -375,20 +375,14 @@ fn done(changed: bool, msg: &str, results: Vec<String>) -> Outcome {
 
 pub(crate) async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     if args.get("use").is_some() && args.get("use_backend").is_some() {
-        return Ok(Outcome::failure(
+        return Ok(Outcome::action_failure(
             "parameters are mutually exclusive: ('use', 'use_backend')",
         ));
     }
     args.exclusive(&["name", "list"])?;
     args.exclusive(&["best", "nobest"])?;
-    if ["name", "list", "update_cache"]
-        .iter()
-        .all(|n| args.get(n).is_none())
-    {
-        return Err(ModuleError::Args(
-            "one of the following is required: name, list, update_cache".into(),
-        ));
-    }
+    // `name` defaults to `[]`, so Ansible's required_one_of (name, list, update_cache) always
+    // holds.
     if matches!(args.str("use").or(args.str("use_backend")), Some("dnf5")) {
         return Ok(Outcome::failure(
             "oxible's dnf drives dnf 4 (the dnf of EL8/EL9); the dnf5 backend is not implemented",
@@ -465,6 +459,33 @@ pub(crate) async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, Modu
         names,
     };
     job.ensure(update_cache).await
+}
+
+/// What dnf says when every repository is disabled.
+const NO_REPOS: &str = "There are no enabled repositories";
+
+/// The install specs dnf could not mark, with Ansible's failure text for each (its
+/// `MarkingError` joined to the spec, "No package … available." for a spec matching nothing).
+/// With every repository disabled, dnf stops before matching: every spec that is no local file
+/// fails as matching nothing, as Ansible's marking does.
+fn marking_errors(text: &str, specs: &[String]) -> Vec<(String, String)> {
+    if text.contains(NO_REPOS) {
+        return specs
+            .iter()
+            .filter(|s| kind(s) != Kind::File)
+            .map(|s| (s.clone(), format!("No package {s} available.")))
+            .collect();
+    }
+    text.lines()
+        .filter_map(|l| {
+            if let Some(spec) = l.strip_prefix("No match for argument: ") {
+                Some((spec.to_string(), format!("No package {spec} available.")))
+            } else {
+                let (_, spec) = l.split_once(" for argument: ")?;
+                Some((spec.to_string(), format!("{spec} {l}")))
+            }
+        })
+        .collect()
 }
 
 /// The first `Error: …` dnf printed (what Ansible's exceptions carry), else its last line.
@@ -821,18 +842,19 @@ impl Job<'_> {
         for (k, command) in commands.iter().enumerate() {
             let text = get(format!("out{k}"));
             let rc: i32 = get(format!("rc{k}")).trim().parse().unwrap_or(1);
-            let unmatched: Vec<&str> = text
-                .lines()
-                .filter_map(|l| l.strip_prefix("No match for argument: "))
-                .collect();
-            if command.starts_with("install") {
-                for spec in &unmatched {
+            let installing = command.starts_with("install");
+            if installing {
+                for (spec, failure) in marking_errors(text, &plan.install) {
                     if strict {
-                        failures.push(format!("No package {spec} available."));
+                        failures.push(failure);
                     } else {
                         results.push(format!("No package {spec} available."));
                     }
                 }
+            }
+            if text.contains(NO_REPOS) && !installing {
+                // Nothing to upgrade from: Ansible's goal stays empty.
+                continue;
             }
             let aborted = check && rc == 1 && text.contains("Operation aborted.");
             if rc != 0 && !aborted {

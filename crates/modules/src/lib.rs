@@ -72,6 +72,7 @@ mod pyre;
 mod registry;
 mod replace;
 mod service;
+mod rpm_key;
 mod service_facts;
 mod setup;
 mod slurp;
@@ -84,6 +85,7 @@ mod unarchive;
 mod uri;
 mod user;
 
+mod yum_repository;
 pub use args::{ArgSpec, ArgType, Args};
 pub use outcome::{Outcome, module_error_result};
 pub use registry::{find, names};

@@ -35,6 +35,19 @@ impl Outcome {
         }
     }
 
+    /// A failure the action raises itself (Ansible's `AnsibleActionFail`, as the package and
+    /// dnf actions do), headlined `Task failed: <msg>`: `msg` and an error summary (`exception`
+    /// with context `task`) the output reads.
+    pub fn action_failure(msg: impl Into<String>) -> Self {
+        let msg = msg.into();
+        let mut outcome = Self::failure(msg.as_str());
+        let mut exception = Map::new();
+        exception.insert(Value::from("msg"), Value::from(msg));
+        exception.insert(Value::from("context"), Value::from("task"));
+        outcome.set("exception", Value::map(exception));
+        outcome
+    }
+
     /// Sets a return value.
     pub fn set(&mut self, key: &str, value: impl Into<Value>) -> &mut Self {
         self.values.insert(Value::from(key), value.into());

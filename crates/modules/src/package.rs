@@ -1,6 +1,6 @@
 //! `package`: the host's own package manager, as Ansible's package action picks it (`use`, else
 //! the manager found on the target, as the `pkg_mgr` fact would name it); oxible implements
-//! `apt` and `dnf` (`use: yum`/`dnf`), whose parameters `package` passes through.
+//! `apt` and `dnf`, whose parameters `package` passes through.
 
 use crate::{ArgSpec, ArgType, Args, ModuleError, Outcome, Target};
 
@@ -51,12 +51,15 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
             Ok(args) => crate::apt::run(target, args).await,
             Err(e) => Ok(Outcome::failure(e.to_string())),
         },
-        "dnf" | "dnf4" | "yum" | "yum4" => {
-            match backend_args("dnf", crate::dnf::SPEC, &args, "name") {
-                Ok(args) => crate::dnf::run(target, args).await,
-                Err(e) => Ok(Outcome::failure(e.to_string())),
-            }
-        }
+        "dnf" => match backend_args("dnf", crate::dnf::SPEC, &args, "name") {
+            Ok(args) => crate::dnf::run(target, args).await,
+            Err(e) => Ok(Outcome::failure(e.to_string())),
+        },
+        // ansible-core 2.17+ has no module of these names for the package action to find
+        // (only the dnf action maps yum to dnf).
+        "yum" | "yum4" | "dnf4" => Ok(Outcome::action_failure(format!(
+            "Could not find a matching action for the \"{manager}\" package manager."
+        ))),
         "" => Ok(Outcome::failure(
             "Could not detect which package manager to use. Try gathering facts or setting the \"use\" option.",
         )),

@@ -33,6 +33,8 @@ static MODULES: &[&dyn Module] = &[
     &crate::package::Package,
     &crate::dnf::Dnf,
     &crate::dnf::Yum,
+    &crate::rpm_key::RpmKey,
+    &crate::yum_repository::YumRepository,
     &crate::pip::Pip,
     &crate::get_url::GetUrl,
     &crate::unarchive::Unarchive,
