@@ -16,6 +16,7 @@ fixtures!(
     exec_become: false,
     exec_check_mode: false,
     exec_delegate: false,
+    exec_connection_vars: false,
     exec_environment: false,
     exec_free: false,
     exec_failures: false,

@@ -5,7 +5,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use oxible_connection::{Connection, Docker, DockerOptions, Local, Ssh, SshOptions};
-use oxible_yaml::{Map, Value};
+use oxible_template::{MagicVars, Scope, Templar, VarSource};
+use oxible_yaml::Value;
 
 use crate::RunOptions;
 use crate::run_inventory::RunInventory;
@@ -30,18 +31,40 @@ pub(crate) struct Connections {
 impl Connections {
     /// The connection for `host` in `play`: `ansible_connection`, else the play's
     /// `connection:`, else `-c`, else `local` for localhost and `ssh` for the rest (as
-    /// Ansible); the one made before when the settings are the same. `Err` is the reason the
-    /// host is unreachable.
+    /// Ansible); the one made before when the settings are the same. Connection variables
+    /// are templated (`ansible_host: "{{ inventory_hostname }}.example.org"`) with the host's
+    /// inventory variables, the play's vars, extra vars and the magic variables the
+    /// connection can know before any task runs. `Err` is the reason the host is unreachable.
     pub fn get(
         &self,
         inventory: &RunInventory<'_>,
         play: &oxible_playbook::Play,
         options: &RunOptions,
+        templar: &Templar,
         host: &str,
     ) -> Result<Arc<dyn Connection>, String> {
-        let mut vars = inventory.host_vars(host).unwrap_or_default();
-        vars.extend(options.extra_vars.clone());
-        let transport = transport(&HostVars(&vars), play, options, host)?;
+        let mut scope = Scope::new(templar);
+        scope
+            .push(
+                VarSource::Inventory,
+                Arc::new(inventory.host_vars(host).unwrap_or_default()),
+            )
+            .push(VarSource::PlayVars, Arc::new(play.vars.clone()))
+            .push(VarSource::ExtraVars, Arc::new(options.extra_vars.clone()));
+        let magic = MagicVars {
+            inventory_hostname: host.to_string(),
+            groups: inventory.groups_dict(),
+            group_names: inventory.group_names(host),
+            playbook_dir: play.basedir.display().to_string(),
+            ..MagicVars::default()
+        };
+        scope.push(VarSource::Magic, Arc::new(magic.to_map()));
+        let scope = scope.into_shared();
+        let vars = HostVars {
+            templar,
+            scope: &scope,
+        };
+        let transport = transport(&vars, play, options, host)?;
         let mut made = self
             .made
             .lock()
@@ -71,21 +94,31 @@ impl Connections {
     }
 }
 
-/// A host's variables as connection settings read them (raw strings for now).
-struct HostVars<'a>(&'a Map);
+/// A host's variables as connection settings read them: templated, as strings.
+struct HostVars<'a> {
+    templar: &'a Templar,
+    scope: &'a Arc<Scope>,
+}
 
 impl HostVars<'_> {
-    /// The first of `names` that is set, as a string.
-    fn get(&self, names: &[&str]) -> Option<String> {
-        names
+    /// The first of `names` that is set, templated, as a string; `Err` says which variable
+    /// did not template and why.
+    fn get(&self, names: &[&str]) -> Result<Option<String>, String> {
+        let Some((name, raw)) = names
             .iter()
-            .find_map(|name| self.0.get(&Value::from(*name)))
-            .map(Value::py_str)
+            .find_map(|name| self.scope.raw(name).map(|raw| (*name, raw)))
+        else {
+            return Ok(None);
+        };
+        self.templar
+            .template(raw, self.scope)
+            .map(|value| Some(value.py_str()))
+            .map_err(|e| format!("cannot template the connection variable {name}: {e}"))
     }
 
     /// The first of `names` that is set, split into shell words (Python's `shlex`).
     fn words(&self, names: &[&str]) -> Result<Vec<String>, String> {
-        match self.get(names) {
+        match self.get(names)? {
             Some(text) => split_words(&text, names[0]),
             None => Ok(Vec::new()),
         }
@@ -105,23 +138,15 @@ fn transport(
     options: &RunOptions,
     host: &str,
 ) -> Result<Transport, String> {
-    let kind = vars
-        .get(&["ansible_connection"])
-        .or_else(|| play.keywords.get("connection").map(Value::py_str))
-        .or_else(|| options.connection.clone())
-        .unwrap_or_else(|| {
-            if oxible_inventory::LOCALHOST_NAMES.contains(&host) {
-                "local"
-            } else {
-                "ssh"
-            }
-            .to_string()
-        });
+    let kind = match vars.get(&["ansible_connection"])? {
+        Some(kind) => kind,
+        None => default_kind(play, options, host),
+    };
     let address = vars
-        .get(&["ansible_host", "ansible_ssh_host"])
+        .get(&["ansible_host", "ansible_ssh_host"])?
         .unwrap_or_else(|| host.to_string());
     let user = vars
-        .get(&["ansible_user", "ansible_ssh_user"])
+        .get(&["ansible_user", "ansible_ssh_user"])?
         .or_else(|| play.keywords.get("remote_user").map(Value::py_str))
         .or_else(|| options.connect.remote_user.clone());
     match kind.as_str() {
@@ -132,29 +157,29 @@ fn transport(
                     "ansible_ssh_pass",
                     "ansible_ssh_password",
                     "ansible_password",
-                ])
+                ])?
                 .is_some()
             {
                 return Err("Failed to connect to the host via ssh: password authentication (ansible_ssh_pass / ansible_password) is not supported by oxible; use a key (ansible_ssh_private_key_file, --private-key) or an ssh agent".to_string());
             }
             let port =
-                match vars.get(&["ansible_port", "ansible_ssh_port"]) {
+                match vars.get(&["ansible_port", "ansible_ssh_port"])? {
                     Some(port) => Some(port.trim().parse::<u16>().map_err(|_| {
                         format!("invalid ansible_port {port:?}: not a port number")
                     })?),
                     None => None,
                 };
             let host_key_checking = vars
-                .get(&["ansible_ssh_host_key_checking", "ansible_host_key_checking"])
+                .get(&["ansible_ssh_host_key_checking", "ansible_host_key_checking"])?
                 .map_or(options.connect.host_key_checking, |v| {
                     crate::task::truthy_value(&Value::from(v.as_str()))
                 });
             let mut extra_args = Vec::new();
-            match vars.get(&["ansible_ssh_common_args"]) {
+            match vars.get(&["ansible_ssh_common_args"])? {
                 Some(text) => extra_args.extend(split_words(&text, "ansible_ssh_common_args")?),
                 None => extra_args.extend(options.connect.ssh_common_args.iter().cloned()),
             }
-            match vars.get(&["ansible_ssh_extra_args"]) {
+            match vars.get(&["ansible_ssh_extra_args"])? {
                 Some(text) => extra_args.extend(split_words(&text, "ansible_ssh_extra_args")?),
                 None => extra_args.extend(options.connect.ssh_extra_args.iter().cloned()),
             }
@@ -163,7 +188,7 @@ fn transport(
                 port,
                 user,
                 private_key: vars
-                    .get(&["ansible_ssh_private_key_file", "ansible_private_key_file"])
+                    .get(&["ansible_ssh_private_key_file", "ansible_private_key_file"])?
                     .map(|key| expand_home(&key).into())
                     .or_else(|| options.connect.private_key.clone()),
                 extra_args,
@@ -180,6 +205,56 @@ fn transport(
             "Failed to connect to the host: the '{other}' connection is not available in oxible"
         )),
     }
+}
+
+/// The connection a host without `ansible_connection` uses: the play's `connection:`, else
+/// `-c`, else `local` for the implicit localhost and `ssh` for the rest.
+pub(crate) fn default_kind(
+    play: &oxible_playbook::Play,
+    options: &RunOptions,
+    host: &str,
+) -> String {
+    play.keywords
+        .get("connection")
+        .map(Value::py_str)
+        .or_else(|| options.connection.clone())
+        .unwrap_or_else(|| {
+            if oxible_inventory::LOCALHOST_NAMES.contains(&host) {
+                "local"
+            } else {
+                "ssh"
+            }
+            .to_string()
+        })
+}
+
+/// The connection variables a task sees when nothing defines them, as Ansible's
+/// `PlayContext.update_vars` adds them: `ansible_host` (the inventory name),
+/// `ansible_connection`, `ansible_user` when `remote_user`/`-u` set one, `ansible_timeout`.
+/// The executor puts them below every other variable.
+pub(crate) fn default_vars(
+    play: &oxible_playbook::Play,
+    options: &RunOptions,
+    host: &str,
+    remote_user: Option<String>,
+) -> oxible_yaml::Map {
+    let mut vars = oxible_yaml::Map::new();
+    let mut set = |name: &str, value: Value| {
+        vars.insert(Value::from(name), value);
+    };
+    set("ansible_host", Value::from(host));
+    set(
+        "ansible_connection",
+        Value::from(default_kind(play, options, host).as_str()),
+    );
+    if let Some(user) = remote_user {
+        set("ansible_user", Value::from(user.as_str()));
+    }
+    set(
+        "ansible_timeout",
+        Value::from(i64::try_from(options.connect.timeout).unwrap_or(i64::MAX)),
+    );
+    vars
 }
 
 /// `~/…` under `$HOME`, as Ansible expands key paths.

@@ -303,7 +303,10 @@ async fn run_playbooks(
                     .iter()
                     .filter(|name| !departed.contains(*name))
                     .map(|name| {
-                        HostState::new(name, connections.get(inventory, play, options, name))
+                        HostState::new(
+                            name,
+                            connections.get(inventory, play, options, &templar, name),
+                        )
                     })
                     .collect();
                 let flow = if hosts.is_empty() {

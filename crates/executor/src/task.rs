@@ -107,6 +107,21 @@ impl<'p> TaskRun<'_, 'p> {
     pub(crate) fn scope(&self, host: &HostState, extra: Option<Map>) -> Arc<Scope> {
         let play = self.play;
         let mut scope = Scope::new(play.templar);
+        // Lowest of all (pushed first within the lowest source): what Ansible's PlayContext
+        // adds for connection variables nothing else defines.
+        let remote_user = self
+            .keyword("remote_user")
+            .map(Value::py_str)
+            .or_else(|| play.options.connect.remote_user.clone());
+        scope.push(
+            VarSource::RoleDefaults,
+            Arc::new(crate::connections::default_vars(
+                play.play,
+                play.options,
+                &host.name,
+                remote_user,
+            )),
+        );
         for defaults in &play.role_defaults {
             scope.push(VarSource::RoleDefaults, defaults.clone());
         }
