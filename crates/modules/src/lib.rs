@@ -63,6 +63,7 @@ mod group;
 mod hostname;
 mod http;
 mod lineinfile;
+mod mount;
 mod outcome;
 mod package;
 mod ping;

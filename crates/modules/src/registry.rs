@@ -45,6 +45,7 @@ static MODULES: &[&dyn Module] = &[
     &crate::sysctl::Sysctl,
     &crate::hostname::Hostname,
     &crate::alternatives::Alternatives,
+    &crate::mount::Mount,
 ];
 
 /// Modules that live in collections today, by their fully qualified name: the OME roles
