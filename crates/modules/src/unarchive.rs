@@ -476,6 +476,9 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         stats = parse_stats(&get("stat"));
     }
 
+    // `changed` comes before the path keys in Ansible's result (a placeholder keeps its place).
+    outcome.set("changed", outcome.changed);
+
     // Attributes on every path of the archive and its top folders.
     let mut commands = Vec::new();
     if !target.check_mode && attrs.any() {

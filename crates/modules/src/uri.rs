@@ -155,6 +155,13 @@ fn py_int_list(codes: &[i64]) -> String {
 }
 
 async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+    if target.check_mode {
+        // Ansible's uri action refuses check mode before anything runs.
+        let mut outcome = Outcome::changed(false);
+        outcome.msg = Some("This action (uri) does not support check mode.".into());
+        outcome.set("skipped", true);
+        return Ok(outcome);
+    }
     let url = args.str("url").unwrap_or_default().to_string();
     let masked = http::mask_url(&url);
     args.exclusive(&["body", "src"])?;
@@ -307,7 +314,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
                 args.str("removes").unwrap_or_default()
             )
         };
-        outcome.set("stdout", msg);
+        crate::system::set_output(&mut outcome, &msg, "");
         return Ok(outcome);
     }
     let dest_probe = ProbeOutput::parse(crate::system::head(&text).as_bytes());
@@ -425,12 +432,14 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
                 },
             )
             .await;
-            if let Err(ModuleError::Failed(msg)) = installed {
-                return Ok(Outcome::failure(msg));
-            }
-            installed?;
+            let installed = match installed {
+                Ok(installed) => installed,
+                Err(ModuleError::Failed(msg)) => return Ok(Outcome::failure(msg)),
+                Err(e) => return Err(e),
+            };
             outcome.changed = true;
             outcome.set("path", path);
+            fs::add_path_info(&mut outcome, &installed.probe);
         } else {
             target
                 .run(
@@ -440,6 +449,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
                 )
                 .await?;
             outcome.set("path", dest.as_str());
+            fs::add_path_info(&mut outcome, &dest_probe.first());
         }
     }
 
