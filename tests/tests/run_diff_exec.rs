@@ -17,6 +17,7 @@ fixtures!(
     exec_check_mode: false,
     exec_delegate: false,
     exec_connection_vars: false,
+    exec_timeout: false,
     exec_environment: false,
     exec_free: false,
     exec_failures: false,

@@ -104,10 +104,14 @@ impl From<oxible_yaml::LoadError> for Failure {
 }
 
 impl From<oxible_executor::RunError> for Failure {
-    /// A run that cannot go on (an invalid host pattern) exits with 1, as `AnsibleError`.
+    /// A run that cannot go on: an invalid host pattern exits with 1, as `AnsibleError`; a
+    /// play keyword that does not template with 4, as Ansible's parser error.
     fn from(err: oxible_executor::RunError) -> Self {
         match err {
             oxible_executor::RunError::Inventory(err) => err.into(),
+            oxible_executor::RunError::PlayKeyword(diagnostic) => {
+                Failure::diagnostic(FailureClass::Parser, &diagnostic)
+            }
             other => Failure::new(FailureClass::General, other),
         }
     }

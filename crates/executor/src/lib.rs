@@ -154,6 +154,10 @@ pub enum RunError {
     /// A play's host pattern is invalid.
     #[error(transparent)]
     Inventory(#[from] oxible_inventory::InventoryError),
+    /// A play keyword decided before any host runs (`serial`) does not template (Ansible's
+    /// "Error processing keyword", a parser error).
+    #[error("{}", .0.message)]
+    PlayKeyword(Box<oxible_yaml::Diagnostic>),
 }
 
 /// Runs `playbooks` in order against `inventory`, reporting to `sink`.
@@ -277,7 +281,8 @@ async fn run_playbooks(
                     .map(|m| Arc::new(m.clone()))
                     .collect()
             };
-            for batch in batches::batches(play.keywords.get("serial"), &selection.hosts) {
+            let serial = play_keyword(&templar, play, options, "serial")?;
+            for batch in batches::batches(serial.as_ref(), &selection.hosts) {
                 sink.emit(Event::PlayStart {
                     name: play.display_name(),
                     hosts: batch.clone(),
@@ -328,6 +333,38 @@ async fn run_playbooks(
         }
     }
     Ok(())
+}
+
+/// Play keyword `keyword` templated with the play's vars and extra vars, as Ansible templates
+/// play keywords before any host runs (`serial: "{{ batch_size }}"`).
+fn play_keyword(
+    templar: &Templar,
+    play: &oxible_playbook::Play,
+    options: &RunOptions,
+    keyword: &'static str,
+) -> Result<Option<Value>, RunError> {
+    let Some(raw) = play.keywords.get(keyword) else {
+        return Ok(None);
+    };
+    let mut scope = oxible_template::Scope::new(templar);
+    scope
+        .push(
+            oxible_template::VarSource::PlayVars,
+            Arc::new(play.vars.clone()),
+        )
+        .push(
+            oxible_template::VarSource::ExtraVars,
+            Arc::new(options.extra_vars.clone()),
+        );
+    let scope = scope.into_shared();
+    templar.template(raw, &scope).map(Some).map_err(|err| {
+        let mut diagnostic = err.diagnostic(raw.span.clone());
+        diagnostic.message = format!(
+            "error processing keyword '{keyword}': {}",
+            diagnostic.message
+        );
+        RunError::PlayKeyword(Box::new(diagnostic))
+    })
 }
 
 /// Every role of a play, dependencies first, each once.

@@ -340,10 +340,29 @@ impl<'p> TaskRun<'_, 'p> {
             Ok(Some(false_condition)) => return skipped(&false_condition),
             Err(err) => return failed(&format!("The conditional check failed: {err}")),
         }
+        let limit = match self.keyword("timeout") {
+            Some(value) => match self.play.templar.template(value, &scope) {
+                Ok(value) => value.py_str().trim().parse::<u64>().unwrap_or(0),
+                Err(err) => return self.failed_template(&err),
+            },
+            None => 0,
+        };
+        let attempts = self.attempts(host, &scope, extra);
+        if limit == 0 {
+            return attempts.await;
+        }
+        match tokio::time::timeout(std::time::Duration::from_secs(limit), attempts).await {
+            Ok(ran) => ran,
+            Err(_) => timed_out(limit),
+        }
+    }
+
+    /// The task's attempts on `host`: one, or as many as `until`/`retries`/`delay` ask.
+    async fn attempts(&self, host: &mut HostState, scope: &Arc<Scope>, extra: Option<Map>) -> Ran {
         let retry = Retry::of(self);
         let mut attempt = 1;
         loop {
-            let mut ran = self.attempt(host, &scope, extra.clone()).await;
+            let mut ran = self.attempt(host, scope, extra.clone()).await;
             let Some(retry) = &retry else {
                 return ran;
             };
@@ -1032,6 +1051,30 @@ pub(crate) fn connection_failure(err: &oxible_connection::ConnectionError) -> Ra
         status: Status::Unreachable,
         result,
     }
+}
+
+/// The result of a task that ran longer than its `timeout` keyword allows, as ansible-core
+/// 2.19 reports it (`Task failed: Timed out after N second(s).`, with `timedout`).
+fn timed_out(seconds: u64) -> Ran {
+    let reason = format!("Timed out after {seconds} second(s).");
+    let mut timedout = Map::new();
+    timedout.insert(
+        Value::from("frame"),
+        Value::from("Configure `DISPLAY_TRACEBACK` to see a traceback on timeout errors."),
+    );
+    timedout.insert(
+        Value::from("period"),
+        Value::from(i64::try_from(seconds).unwrap_or(i64::MAX)),
+    );
+    let mut summary = Map::new();
+    summary.insert(Value::from("msg"), Value::from(reason.as_str()));
+    summary.insert(Value::from("context"), Value::from("task"));
+    let mut ran = failed(&format!("Task failed: {reason}"));
+    ran.result
+        .insert(Value::from("timedout"), Value::map(timedout));
+    ran.result
+        .insert(Value::from("exception"), Value::map(summary));
+    ran
 }
 
 /// A failed result with `msg`.
