@@ -28,6 +28,22 @@ pub struct Config {
     pub retry_files_enabled: bool,
     /// `[defaults] retry_files_save_path` / `ANSIBLE_RETRY_FILES_SAVE_PATH`.
     pub retry_files_save_path: Option<PathBuf>,
+    /// `[defaults] forks` / `ANSIBLE_FORKS`, when set (`-f` wins over it).
+    pub forks: Option<usize>,
+    /// `[ssh_connection] ssh_args` / `ANSIBLE_SSH_ARGS`: the first ssh arguments.
+    pub ssh_args: Option<String>,
+    /// `[ssh_connection] ssh_common_args` / `ANSIBLE_SSH_COMMON_ARGS`.
+    pub ssh_common_args: Option<String>,
+    /// `[ssh_connection] ssh_extra_args` / `ANSIBLE_SSH_EXTRA_ARGS`.
+    pub ssh_extra_args: Option<String>,
+    /// `[privilege_escalation] become` / `ANSIBLE_BECOME` (default false).
+    pub become_: bool,
+    /// `[privilege_escalation] become_user` / `ANSIBLE_BECOME_USER`.
+    pub become_user: Option<String>,
+    /// `[privilege_escalation] become_method` / `ANSIBLE_BECOME_METHOD`.
+    pub become_method: Option<String>,
+    /// `[privilege_escalation] become_ask_pass` / `ANSIBLE_BECOME_ASK_PASS` (default false).
+    pub become_ask_pass: bool,
     /// The configuration file read, if any (`-v` names it).
     pub file: Option<PathBuf>,
 }
@@ -43,11 +59,15 @@ impl Config {
             ),
             None => (PathBuf::new(), String::new()),
         };
-        let setting = |env: &str, key: &str| -> Option<String> {
+        // The environment variable, else the key in its section of the file.
+        let setting_in = |section: &str, env: &str, key: &str| -> Option<String> {
             std::env::var(env)
                 .ok()
-                .or_else(|| ini_value(&text, "defaults", key))
+                .or_else(|| ini_value(&text, section, key))
         };
+        let setting = |env: &str, key: &str| setting_in("defaults", env, key);
+        let ssh = |env: &str, key: &str| setting_in("ssh_connection", env, key);
+        let escalation = |env: &str, key: &str| setting_in("privilege_escalation", env, key);
         let inventory = setting("ANSIBLE_INVENTORY", "inventory")
             .map(|v| {
                 v.split(',')
@@ -90,6 +110,15 @@ impl Config {
                 "retry_files_save_path",
             )
             .map(|v| PathBuf::from(expand(&v, &dir))),
+            forks: setting("ANSIBLE_FORKS", "forks").and_then(|v| v.trim().parse().ok()),
+            ssh_args: ssh("ANSIBLE_SSH_ARGS", "ssh_args"),
+            ssh_common_args: ssh("ANSIBLE_SSH_COMMON_ARGS", "ssh_common_args"),
+            ssh_extra_args: ssh("ANSIBLE_SSH_EXTRA_ARGS", "ssh_extra_args"),
+            become_: escalation("ANSIBLE_BECOME", "become").is_some_and(boolean),
+            become_user: escalation("ANSIBLE_BECOME_USER", "become_user"),
+            become_method: escalation("ANSIBLE_BECOME_METHOD", "become_method"),
+            become_ask_pass: escalation("ANSIBLE_BECOME_ASK_PASS", "become_ask_pass")
+                .is_some_and(boolean),
             file,
         }
     }

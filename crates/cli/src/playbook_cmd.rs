@@ -11,6 +11,10 @@ use crate::exit::{Failure, FailureClass};
 use crate::listing::{self, Want};
 
 /// Flags of `oxible playbook`, spelled as ansible-playbook spells them.
+
+/// Forks when neither `-f` nor ansible.cfg's `forks` says: more than Ansible's 5, because an
+/// oxible fork is a task on one connection, not a Python process.
+const DEFAULT_FORKS: usize = 25;
 #[derive(clap::Args)]
 pub struct Args {
     /// Playbook files to run, in order.
@@ -52,9 +56,10 @@ pub struct Args {
     /// Show the differences in changed files.
     #[arg(short = 'D', long = "diff")]
     pub diff: bool,
-    /// Hosts a task runs on at once (oxible's default is 25; Ansible's is 5).
-    #[arg(short = 'f', long = "forks", default_value_t = 25)]
-    pub forks: usize,
+    /// Hosts a task runs on at once (else ansible.cfg's `forks`; oxible's default is 25,
+    /// Ansible's is 5).
+    #[arg(short = 'f', long = "forks")]
+    pub forks: Option<usize>,
     /// More output (-v shows every result; repeat for more).
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -213,7 +218,7 @@ fn execute(
     load: LoadOptions,
 ) -> Result<ExitCode, Failure> {
     let options = oxible_executor::RunOptions {
-        forks: args.forks,
+        forks: args.forks.or(config.forks).unwrap_or(DEFAULT_FORKS),
         check: args.check,
         diff: args.diff,
         tags: TagFilter::new(&args.tags, &args.skip_tags),

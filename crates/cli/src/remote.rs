@@ -25,11 +25,52 @@ pub fn connect_options(args: &Args, config: &Config) -> Result<ConnectOptions, F
             .private_key
             .clone()
             .or_else(|| config.private_key_file.clone()),
-        ssh_common_args: words("--ssh-common-args", &args.ssh_common_args)?,
-        ssh_extra_args: words("--ssh-extra-args", &args.ssh_extra_args)?,
+        ssh_args: without_multiplexing(words("ssh_args", &config.ssh_args)?),
+        ssh_common_args: words(
+            "--ssh-common-args",
+            &args
+                .ssh_common_args
+                .clone()
+                .or_else(|| config.ssh_common_args.clone()),
+        )?,
+        ssh_extra_args: words(
+            "--ssh-extra-args",
+            &args
+                .ssh_extra_args
+                .clone()
+                .or_else(|| config.ssh_extra_args.clone()),
+        )?,
         host_key_checking: config.host_key_checking,
         timeout: args.timeout.unwrap_or(config.timeout),
     })
+}
+
+/// `ssh_args` without the ControlMaster/ControlPersist/ControlPath options Ansible's default
+/// carries (`-C -o ControlMaster=auto -o ControlPersist=60s`): oxible keeps one multiplexed
+/// master per host itself, and ssh takes the first value given for an option.
+fn without_multiplexing(words: Vec<String>) -> Vec<String> {
+    let is_control = |option: &str| {
+        let name = option.split(['=', ' ']).next().unwrap_or_default();
+        ["controlmaster", "controlpersist", "controlpath"]
+            .contains(&name.to_ascii_lowercase().as_str())
+    };
+    let mut out = Vec::new();
+    let mut words = words.into_iter();
+    while let Some(word) = words.next() {
+        if word == "-o" {
+            match words.next() {
+                Some(option) if is_control(&option) => {}
+                Some(option) => out.extend([word, option]),
+                None => out.push(word),
+            }
+        } else if let Some(option) = word.strip_prefix("-o")
+            && is_control(option)
+        {
+        } else {
+            out.push(word);
+        }
+    }
+    out
 }
 
 /// `-b`, `--become-user`, `--become-method` and the password from `-K` (asked on the
@@ -39,7 +80,7 @@ pub fn become_options(args: &Args, config: &Config) -> Result<BecomeOptions, Fai
         .become_password_file
         .as_ref()
         .or(config.become_password_file.as_ref());
-    let password = match (args.ask_become_pass, file) {
+    let password = match (args.ask_become_pass || config.become_ask_pass, file) {
         (true, Some(_)) => {
             return Err(Failure::new(
                 FailureClass::Options,
@@ -62,9 +103,15 @@ pub fn become_options(args: &Args, config: &Config) -> Result<BecomeOptions, Fai
         (false, None) => None,
     };
     Ok(BecomeOptions {
-        enabled: args.become_,
-        user: args.become_user.clone(),
-        method: args.become_method.clone(),
+        enabled: args.become_ || config.become_,
+        user: args
+            .become_user
+            .clone()
+            .or_else(|| config.become_user.clone()),
+        method: args
+            .become_method
+            .clone()
+            .or_else(|| config.become_method.clone()),
         password,
     })
 }
@@ -101,4 +148,29 @@ fn ask_password(prompt: &str) -> Result<String, Failure> {
         )
     })?;
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_multiplexing;
+
+    fn words(text: &str) -> Vec<String> {
+        text.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn ssh_args_lose_only_the_multiplexing_options() {
+        assert_eq!(
+            without_multiplexing(words(
+                "-C -o ControlMaster=auto -o ControlPersist=60s -oControlPath=/x -o ServerAliveInterval=30 -4"
+            )),
+            words("-C -o ServerAliveInterval=30 -4")
+        );
+        let spaced = vec![
+            "-o".to_string(),
+            "controlpersist 60s".to_string(),
+            "-o".to_string(),
+        ];
+        assert_eq!(without_multiplexing(spaced), words("-o"));
+    }
 }

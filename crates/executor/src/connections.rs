@@ -175,6 +175,10 @@ fn transport(
                     crate::task::truthy_value(&Value::from(v.as_str()))
                 });
             let mut extra_args = Vec::new();
+            match vars.get(&["ansible_ssh_args"])? {
+                Some(text) => extra_args.extend(split_words(&text, "ansible_ssh_args")?),
+                None => extra_args.extend(options.connect.ssh_args.iter().cloned()),
+            }
             match vars.get(&["ansible_ssh_common_args"])? {
                 Some(text) => extra_args.extend(split_words(&text, "ansible_ssh_common_args")?),
                 None => extra_args.extend(options.connect.ssh_common_args.iter().cloned()),

@@ -99,9 +99,12 @@ pub struct ConnectOptions {
     pub remote_user: Option<String>,
     /// `--private-key`: the key when the host sets no `ansible_ssh_private_key_file`.
     pub private_key: Option<std::path::PathBuf>,
-    /// `--ssh-common-args`, split into words.
+    /// ansible.cfg's `ssh_args` (`ANSIBLE_SSH_ARGS`), split into words, without multiplexing
+    /// options: the first arguments of every ssh command (a host's `ansible_ssh_args` wins).
+    pub ssh_args: Vec<String>,
+    /// `--ssh-common-args` (else ansible.cfg's `ssh_common_args`), split into words.
     pub ssh_common_args: Vec<String>,
-    /// `--ssh-extra-args`, split into words.
+    /// `--ssh-extra-args` (else ansible.cfg's `ssh_extra_args`), split into words.
     pub ssh_extra_args: Vec<String>,
     /// `[defaults] host_key_checking` / `ANSIBLE_HOST_KEY_CHECKING` (default on).
     pub host_key_checking: bool,
@@ -114,6 +117,7 @@ impl Default for ConnectOptions {
         Self {
             remote_user: None,
             private_key: None,
+            ssh_args: Vec::new(),
             ssh_common_args: Vec::new(),
             ssh_extra_args: Vec::new(),
             host_key_checking: true,
