@@ -10,11 +10,11 @@ use crate::config::Config;
 use crate::exit::{Failure, FailureClass};
 use crate::listing::{self, Want};
 
-/// Flags of `oxible playbook`, spelled as ansible-playbook spells them.
-
 /// Forks when neither `-f` nor ansible.cfg's `forks` says: more than Ansible's 5, because an
 /// oxible fork is a task on one connection, not a Python process.
 const DEFAULT_FORKS: usize = 25;
+
+/// Flags of `oxible playbook`, spelled as ansible-playbook spells them.
 #[derive(clap::Args)]
 pub struct Args {
     /// Playbook files to run, in order.
