@@ -12,6 +12,7 @@
 //! (PEP 440 versions, as `packaging` 21.3 does), as Ansible's check mode does.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use oxible_shell::quote;
@@ -67,6 +68,7 @@ fn state_args(state: &str) -> &'static [&'static str] {
     }
 }
 
+/// Runs the task: one script on the target, then Ansible's result from what it reported.
 pub(crate) async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     if args.get("name").is_none() && args.get("requirements").is_none() {
         return Err(ModuleError::Args(
@@ -75,157 +77,205 @@ pub(crate) async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, Modu
     }
     args.exclusive(&["name", "requirements"])?;
     args.exclusive(&["executable", "virtualenv"])?;
-    let state = args.str("state").unwrap_or("present");
-    let names = args.strings("name");
-    let version = args.str("version");
-    let requirements = args.str("requirements");
+    let request = match Request::new(&args) {
+        Ok(request) => request,
+        Err(failure) => return Ok(*failure),
+    };
+    if request.names.is_empty() && request.requirements.is_none() {
+        let mut outcome = Outcome::changed(false);
+        let warning = Value::from("No valid name or requirements file found.");
+        outcome.set("warnings", Value::seq(vec![warning]));
+        return Ok(outcome);
+    }
     let chdir = args.str("chdir");
-
-    let umask = match args.str("umask") {
-        Some(text) => match parse_octal(text) {
-            Some(mask) => Some(mask),
-            None => {
-                let mut outcome = Outcome::failure("umask must be an octal integer");
-                outcome.set(
-                    "details",
-                    format!("invalid literal for int() with base 8: '{text}'"),
-                );
-                return Ok(outcome);
-            }
-        },
-        None => None,
-    };
-    if state == "latest" && version.is_some() {
-        return Ok(Outcome::failure(
-            "version is incompatible with state=latest",
-        ));
-    }
-
-    let mut packages: Vec<Package> = recover_package_names(&names)
-        .iter()
-        .map(|n| Package::new(n))
-        .collect();
-    if let Some(version) = version.filter(|_| !names.is_empty()) {
-        if packages.len() > 1 {
-            return Ok(Outcome::failure(
-                "'version' argument is ambiguous when installing multiple package distributions. \
-                 Please specify version restrictions next to each package in 'name' argument.",
-            ));
-        }
-        if packages.first().is_some_and(Package::has_version_specifier) {
-            return Ok(Outcome::failure(
-                "The 'version' argument conflicts with any version specifier provided along with a \
-                 package name. Please keep the version specifier, but remove the 'version' argument.",
-            ));
-        }
-        if let Some(first) = packages.first_mut() {
-            *first = first.with_version(version);
-        }
-    }
-    let has_vcs = names.iter().any(|n| is_vcs_url(n));
-
-    let mut extra_args = args.str("extra_args").map(str::to_string);
-    if args.bool("editable", false) {
-        let mut words: Vec<String> = extra_args
-            .as_deref()
-            .map(|e| e.split(' ').map(str::to_string).collect())
-            .unwrap_or_default();
-        if !words.iter().any(|w| w == "-e") {
-            words.push("-e".into());
-            extra_args = Some(words.join(" "));
-        }
-    }
-    let extra_words: Vec<String> = match extra_args.as_deref().filter(|e| !e.is_empty()) {
-        Some(text) => oxible_shell::split(text, false)
-            .map_err(|e| ModuleError::Args(format!("extra_args: {e}")))?
-            .into_iter()
-            .map(|t| t.text)
-            .collect(),
-        None => Vec::new(),
-    };
-
-    let mut install: Vec<String> = state_args(state).iter().map(|s| s.to_string()).collect();
-    install.extend(extra_words.iter().cloned());
-    if !names.is_empty() {
-        install.extend(packages.iter().map(Package::to_string));
-    } else if let Some(req) = requirements {
-        install.extend(["-r".to_string(), req.to_string()]);
-    }
-    let nothing = names.is_empty() && requirements.is_none();
-
     let venv = args
         .str("virtualenv")
         .map(|env| VenvPlan::new(&args, env, chdir));
     let job = Job {
-        umask,
+        umask: request.umask,
         chdir,
         venv: venv.as_ref(),
         executable: args.str("executable"),
         break_system: args.bool("break_system_packages", false),
     };
-
-    let check_shortcut =
-        extra_args.is_some() || requirements.is_some() || state == "latest" || names.is_empty();
-    if nothing {
-        let mut outcome = Outcome::changed(false);
-        outcome.set(
-            "warnings",
-            Value::seq(vec![Value::from(
-                "No valid name or requirements file found.",
-            )]),
-        );
-        return Ok(outcome);
-    }
-    let script = if target.check_mode {
-        job.script(Mode::Check {
-            list: !check_shortcut,
-        })
+    let script = job.script(if target.check_mode {
+        Mode::Check {
+            list: !request.check_shortcut,
+        }
     } else {
-        job.script(Mode::Run {
-            args: &install,
-            freeze: requirements.is_some() || has_vcs,
-        })
-    };
+        Mode::Run {
+            args: &request.install,
+            freeze: request.freeze,
+        }
+    });
     let out = target.run(&script, None, None).await?;
     let stderr = out.stderr_text();
     let secs = sections(&out.stdout_text());
-    let env = secs
-        .get("env")
-        .map(|e| e.trim_end_matches('\n').to_string());
+    let env = secs.get("env").map(|e| e.trim_end_matches('\n'));
 
     if secs.contains_key("novenv") {
+        // Check mode stops where the virtualenv would be made.
         return Ok(Outcome::changed(true));
     }
-    let mut stdout = secs.get("created").cloned().unwrap_or_default();
+    let venv_out = secs.get("created").map_or("", String::as_str);
     if let Some(fail) = secs.get("fail") {
-        return Ok(job.failure(fail, env.as_deref().unwrap_or_default()));
+        return Ok(job.failure(fail, env.unwrap_or_default()));
     }
-    if let Some(rc) = secs.get("vrc")
-        && rc.trim() != "0"
-    {
-        let cmd = venv.map(|v| v.cmd_words(&secs)).unwrap_or_default();
-        return Ok(pip_failure(cmd, &stdout, &stderr));
+    if secs.get("vrc").is_some_and(|rc| rc.trim() != "0") {
+        let cmd = lines(secs.get("vcmd"));
+        return Ok(command_failure(cmd, venv_out, &stderr));
     }
-    let venv_created = secs.contains_key("vrc");
-    let pip: Vec<String> = secs
-        .get("pip")
-        .map(|p| p.lines().map(str::to_string).collect())
-        .unwrap_or_default();
-
+    let pip = lines(secs.get("pip"));
     if target.check_mode {
-        if check_shortcut {
-            return Ok(Outcome::changed(true));
+        return Ok(request.check_outcome(&secs, pip));
+    }
+    let ran = Ran {
+        pip,
+        stdout: format!("{venv_out}{}", secs.get("out").map_or("", String::as_str)),
+        pip_out: secs.get("out").map_or("", String::as_str),
+        stderr: &stderr,
+        venv_created: secs.contains_key("vrc"),
+        env,
+    };
+    Ok(request.run_outcome(&secs, ran))
+}
+
+/// A section's lines (the words the script printed one per line).
+fn lines(text: Option<&String>) -> Vec<String> {
+    text.map(|t| t.lines().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// What the pip run reported, for its result.
+struct Ran<'a> {
+    /// The pip command (`…/bin/pip3`, or `python -m pip`).
+    pip: Vec<String>,
+    /// The virtualenv command's output, then pip's.
+    stdout: String,
+    /// pip's own output.
+    pip_out: &'a str,
+    stderr: &'a str,
+    venv_created: bool,
+    /// The virtualenv's path as the target expanded it.
+    env: Option<&'a str>,
+}
+
+/// The task's parameters, checked and turned into pip's arguments as Ansible's `main` does.
+struct Request<'a> {
+    args: &'a Args,
+    state: &'a str,
+    names: Vec<String>,
+    packages: Vec<Package>,
+    version: Option<&'a str>,
+    requirements: Option<&'a str>,
+    umask: Option<u32>,
+    /// pip's arguments after the pip command: subcommand, `extra_args`, then the packages or
+    /// `-r file`.
+    install: Vec<String>,
+    /// Check mode reports a change without looking (`extra_args`, `requirements`, `latest`).
+    check_shortcut: bool,
+    /// `changed` compares the installed set before and after (requirements, VCS URLs).
+    freeze: bool,
+}
+
+impl<'a> Request<'a> {
+    /// The request, or the failure Ansible reports for these parameters.
+    fn new(args: &'a Args) -> Result<Self, Box<Outcome>> {
+        let state = args.str("state").unwrap_or("present");
+        let names = args.strings("name");
+        let version = args.str("version");
+        let requirements = args.str("requirements");
+        let umask = match args.str("umask") {
+            Some(text) => Some(parse_octal(text).ok_or_else(|| {
+                let mut outcome = Outcome::failure("umask must be an octal integer");
+                outcome.set(
+                    "details",
+                    format!("invalid literal for int() with base 8: '{text}'"),
+                );
+                Box::new(outcome)
+            })?),
+            None => None,
+        };
+        if state == "latest" && version.is_some() {
+            return Err(rejected("version is incompatible with state=latest"));
         }
-        let kind = secs.get("lkind").map(|k| k.trim()).unwrap_or("fail");
-        let list_out = secs.get("lout").cloned().unwrap_or_default();
-        let list_err = secs.get("lerr").cloned().unwrap_or_default();
-        let mut cmd = pip.clone();
-        cmd.extend(match kind {
-            "list" => vec!["list".to_string(), "--format=freeze".to_string()],
-            _ => vec!["freeze".to_string()],
-        });
+        let mut packages: Vec<Package> = recover_package_names(&names)
+            .iter()
+            .map(|n| Package::new(n))
+            .collect();
+        if let Some(version) = version.filter(|_| !names.is_empty()) {
+            if packages.len() > 1 {
+                return Err(rejected(
+                    "'version' argument is ambiguous when installing multiple package distributions. \
+                     Please specify version restrictions next to each package in 'name' argument.",
+                ));
+            }
+            if packages.first().is_some_and(Package::has_version_specifier) {
+                return Err(rejected(
+                    "The 'version' argument conflicts with any version specifier provided along with a \
+                     package name. Please keep the version specifier, but remove the 'version' argument.",
+                ));
+            }
+            if let Some(first) = packages.first_mut() {
+                *first = first.with_version(version);
+            }
+        }
+
+        let mut extra_args = args.str("extra_args").map(str::to_string);
+        if args.bool("editable", false) {
+            let mut words: Vec<&str> = extra_args
+                .as_deref()
+                .map(|e| e.split(' ').collect())
+                .unwrap_or_default();
+            if !words.contains(&"-e") {
+                words.push("-e");
+                extra_args = Some(words.join(" "));
+            }
+        }
+        let mut install: Vec<String> = state_args(state).iter().map(|s| s.to_string()).collect();
+        if let Some(text) = extra_args.as_deref() {
+            let words = oxible_shell::split(text, false)
+                .map_err(|e| rejected(format!("extra_args: {e}")))?;
+            install.extend(words.into_iter().map(|t| t.text));
+        }
+        if !names.is_empty() {
+            install.extend(packages.iter().map(Package::to_string));
+        } else if let Some(file) = requirements {
+            install.extend(["-r".to_string(), file.to_string()]);
+        }
+        Ok(Self {
+            args,
+            state,
+            check_shortcut: extra_args.is_some()
+                || requirements.is_some()
+                || state == "latest"
+                || names.is_empty(),
+            freeze: requirements.is_some() || names.iter().any(|n| is_vcs_url(n)),
+            names,
+            packages,
+            version,
+            requirements,
+            umask,
+            install,
+        })
+    }
+
+    /// Check mode's result: would pip change the installed set (`lkind`/`lout`/`lerr` are the
+    /// listing and how it was made)?
+    fn check_outcome(&self, secs: &HashMap<String, String>, pip: Vec<String>) -> Outcome {
+        if self.check_shortcut {
+            return Outcome::changed(true);
+        }
+        let kind = secs.get("lkind").map_or("fail", |k| k.trim());
+        let list_out = secs.get("lout").map_or("", String::as_str);
+        let list_err = secs.get("lerr").map_or("", String::as_str);
+        let mut cmd = pip;
+        match kind {
+            "list" => cmd.extend(["list".to_string(), "--format=freeze".to_string()]),
+            _ => cmd.push("freeze".to_string()),
+        }
         if kind == "fail" {
-            return Ok(pip_failure(cmd, &list_out, &list_err));
+            return command_failure(cmd, list_out, list_err);
         }
         let installed: Vec<&str> = list_out
             .split('\n')
@@ -235,60 +285,66 @@ pub(crate) async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, Modu
                     && !l.starts_with("You should consider")
             })
             .collect();
-        let changed = packages.iter().any(|p| {
+        let changed = self.packages.iter().any(|p| {
             let present = p.is_present(&installed);
-            (state == "present" && !present) || (state == "absent" && present)
+            (self.state == "present" && !present) || (self.state == "absent" && present)
         });
         let mut outcome = Outcome::changed(changed);
         outcome.set("cmd", cmd.join(" "));
-        set_output(&mut outcome, &list_out, &list_err);
-        return Ok(outcome);
+        set_output(&mut outcome, list_out, list_err);
+        outcome
     }
 
-    let mut cmd = pip;
-    cmd.extend(install);
-    let pip_out = secs.get("out").cloned().unwrap_or_default();
-    stdout.push_str(&pip_out);
-    let rc = secs.get("rc").map(|r| r.trim()).unwrap_or("");
-    let not_installed = state == "absent"
-        && (pip_out.contains("not installed") || stderr.contains("not installed"));
-    if rc != "0" && !(rc == "1" && not_installed) {
-        return Ok(pip_failure(cmd, &stdout, &stderr));
-    }
-    let changed = if state == "absent" {
-        pip_out.contains("Successfully uninstalled")
-    } else {
-        match (secs.get("before"), secs.get("after")) {
-            (Some(before), Some(after)) => before != after,
-            _ => pip_out.contains("Successfully installed"),
+    /// The result of a pip run: `changed` from pip's report, or from the installed set before
+    /// and after (`before`/`after`).
+    fn run_outcome(&self, secs: &HashMap<String, String>, ran: Ran<'_>) -> Outcome {
+        let mut cmd = ran.pip;
+        cmd.extend(self.install.iter().cloned());
+        let rc = secs.get("rc").map_or("", |r| r.trim());
+        let not_installed = self.state == "absent"
+            && (ran.pip_out.contains("not installed") || ran.stderr.contains("not installed"));
+        if rc != "0" && !(rc == "1" && not_installed) {
+            return command_failure(cmd, &ran.stdout, ran.stderr);
         }
-    } || venv_created;
+        let changed = if self.state == "absent" {
+            ran.pip_out.contains("Successfully uninstalled")
+        } else {
+            match (secs.get("before"), secs.get("after")) {
+                (Some(before), Some(after)) => before != after,
+                _ => ran.pip_out.contains("Successfully installed"),
+            }
+        };
+        let mut outcome = Outcome::changed(changed || ran.venv_created);
+        let text = |v: Option<&str>| v.map_or_else(Value::null, Value::from);
+        let name = if self.args.get("name").is_some() {
+            Value::seq(self.names.iter().map(|n| Value::from(n.as_str())).collect())
+        } else {
+            Value::null()
+        };
+        outcome
+            .set("cmd", words(cmd))
+            .set("name", name)
+            .set("version", text(self.version))
+            .set("state", self.state)
+            .set("requirements", text(self.requirements))
+            .set("virtualenv", text(ran.env));
+        set_output(&mut outcome, &ran.stdout, ran.stderr);
+        outcome
+    }
+}
 
-    let mut outcome = Outcome::changed(changed);
-    let text_or_none = |v: Option<&str>| v.map_or_else(Value::null, Value::from);
-    outcome
-        .set(
-            "cmd",
-            Value::seq(cmd.into_iter().map(Value::from).collect()),
-        )
-        .set(
-            "name",
-            if args.get("name").is_some() {
-                Value::seq(names.iter().map(|n| Value::from(n.as_str())).collect())
-            } else {
-                Value::null()
-            },
-        )
-        .set("version", text_or_none(version))
-        .set("state", state)
-        .set("requirements", text_or_none(requirements))
-        .set("virtualenv", text_or_none(env.as_deref()));
-    set_output(&mut outcome, &stdout, &stderr);
-    Ok(outcome)
+/// A failure for parameters Ansible rejects.
+fn rejected(msg: impl Into<String>) -> Box<Outcome> {
+    Box::new(Outcome::failure(msg))
+}
+
+/// A command line as the list Ansible returns in `cmd`.
+fn words(cmd: Vec<String>) -> Value {
+    Value::seq(cmd.into_iter().map(Value::from).collect())
 }
 
 /// A failed command as Ansible's `_fail`: the command and what it printed.
-fn pip_failure(cmd: Vec<String>, stdout: &str, stderr: &str) -> Outcome {
+fn command_failure(cmd: Vec<String>, stdout: &str, stderr: &str) -> Outcome {
     let mut msg = String::new();
     if !stdout.is_empty() {
         msg.push_str(&format!("stdout: {stdout}"));
@@ -297,10 +353,7 @@ fn pip_failure(cmd: Vec<String>, stdout: &str, stderr: &str) -> Outcome {
         msg.push_str(&format!("\n:stderr: {stderr}"));
     }
     let mut outcome = Outcome::failure(msg);
-    outcome.set(
-        "cmd",
-        Value::seq(cmd.into_iter().map(Value::from).collect()),
-    );
+    outcome.set("cmd", words(cmd));
     outcome
 }
 
@@ -344,13 +397,6 @@ impl VenvPlan {
             site_packages: args.bool("virtualenv_site_packages", false),
             python: args.str("virtualenv_python").map(str::to_string),
         }
-    }
-
-    /// The command that ran, as the script reported its variable parts.
-    fn cmd_words(&self, secs: &std::collections::HashMap<String, String>) -> Vec<String> {
-        secs.get("vcmd")
-            .map(|c| c.lines().map(str::to_string).collect())
-            .unwrap_or_default()
     }
 }
 
@@ -1214,5 +1260,104 @@ mod tests {
         assert_eq!(parse_octal("18"), None);
         assert_eq!(parse_octal("8"), None);
         assert_eq!(parse_octal("rw"), None);
+    }
+
+    fn request_args(pairs: &[(&str, Value)]) -> Args {
+        let raw = pairs
+            .iter()
+            .map(|(k, v)| (Value::from(*k), v.clone()))
+            .collect();
+        Args::validate("pip", SPEC, &raw).expect("valid pip arguments")
+    }
+
+    #[test]
+    fn pip_arguments_follow_ansible_order() {
+        let args = request_args(&[
+            ("name", Value::from("oxpkg")),
+            ("version", Value::from("1.0")),
+            ("extra_args", Value::from("--no-deps")),
+            ("editable", Value::from(true)),
+        ]);
+        let request = Request::new(&args).expect("accepted");
+        assert_eq!(
+            request.install,
+            names(&["install", "--no-deps", "-e", "oxpkg==1.0"])
+        );
+        assert!(request.check_shortcut);
+        let args = request_args(&[
+            ("requirements", Value::from("req.txt")),
+            ("state", Value::from("forcereinstall")),
+        ]);
+        let request = Request::new(&args).expect("accepted");
+        assert_eq!(
+            request.install,
+            names(&["install", "-U", "--force-reinstall", "-r", "req.txt"])
+        );
+        assert!(request.freeze);
+        let args = request_args(&[
+            ("name", Value::from("oxpkg")),
+            ("version", Value::from("1.0")),
+            ("state", Value::from("latest")),
+        ]);
+        assert!(Request::new(&args).is_err());
+    }
+
+    /// Every script shape parses as POSIX shell (`sh -n`), hostile paths included.
+    #[test]
+    fn scripts_are_valid_shell() {
+        let hostile = "/srv/it's $(here) `x`";
+        for pairs in [
+            vec![("name", Value::from("oxpkg"))],
+            vec![
+                ("name", Value::from("oxpkg")),
+                ("virtualenv", Value::from(hostile)),
+                ("virtualenv_command", Value::from("python3 -m venv")),
+                ("virtualenv_python", Value::from("python3")),
+            ],
+            vec![
+                ("name", Value::from("oxpkg")),
+                ("virtualenv", Value::from("~/venv")),
+                ("virtualenv_command", Value::from(hostile)),
+                ("virtualenv_site_packages", Value::from(true)),
+                ("umask", Value::from("0022")),
+                ("chdir", Value::from(hostile)),
+            ],
+            vec![
+                ("requirements", Value::from(hostile)),
+                ("executable", Value::from("pip3")),
+                ("break_system_packages", Value::from(true)),
+            ],
+        ] {
+            let args = request_args(&pairs);
+            let request = Request::new(&args).expect("accepted");
+            let venv = args
+                .str("virtualenv")
+                .map(|env| VenvPlan::new(&args, env, args.str("chdir")));
+            let job = Job {
+                umask: request.umask,
+                chdir: args.str("chdir"),
+                venv: venv.as_ref(),
+                executable: args.str("executable"),
+                break_system: args.bool("break_system_packages", false),
+            };
+            for mode in [
+                Mode::Check { list: true },
+                Mode::Run {
+                    args: &request.install,
+                    freeze: true,
+                },
+            ] {
+                let script = job.script(mode);
+                let out = std::process::Command::new("sh")
+                    .args(["-n", "-c", &script])
+                    .output()
+                    .expect("run sh -n");
+                assert!(
+                    out.status.success(),
+                    "{}\n{script}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
     }
 }
