@@ -22,6 +22,11 @@ def trust(v):
 
 
 def main():
+    # Filters that live in collections (json_query is community.general's) resolve through the
+    # collection loader, as ansible-playbook sets it up, when the test gives their path.
+    if os.environ.get("ANSIBLE_COLLECTIONS_PATH"):
+        from ansible.plugins.loader import init_plugin_loader
+        init_plugin_loader(os.environ["ANSIBLE_COLLECTIONS_PATH"].split(os.pathsep))
     doc = yaml.load(open(sys.argv[1]).read(), Loader=AnsibleLoader)
     # Every file's cases also see `fixtures_dir`: the absolute directory of the cases file.
     shared = dict(doc.get("vars") or {}, fixtures_dir=os.path.dirname(os.path.abspath(sys.argv[1])))

@@ -10,6 +10,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use oxible_template::{Scope, Templar, VarSource};
+use oxible_tests::hosts::oracle_collections;
 use oxible_tests::{describe, fixtures_dir, oracle_python, run, workspace_root};
 use oxible_yaml::{Map, Value, load_file};
 use serde_json::{Value as Json, json};
@@ -52,7 +53,8 @@ fn evaluate(templar: &Templar, shared: &Map, case: &Value) -> (String, Json) {
 fn check_file(path: &Path) -> (usize, Vec<String>) {
     let mut cmd = std::process::Command::new(oracle_python());
     cmd.arg(workspace_root().join("tests/template_oracle.py"))
-        .arg(path);
+        .arg(path)
+        .env("ANSIBLE_COLLECTIONS_PATH", oracle_collections());
     let out = run(cmd);
     assert_eq!(
         out.code,

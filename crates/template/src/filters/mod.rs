@@ -7,13 +7,13 @@ mod collections;
 mod encoding;
 mod ordering;
 mod path;
+mod query;
 mod random;
 mod regex;
 mod serialize;
 mod sets;
 mod text;
 mod time;
-
 mod units;
 mod yaml;
 
@@ -24,6 +24,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     encoding::register(env);
     path::register(env);
     serialize::register(env);
+    query::register(env);
     yaml::register(env);
     time::register(env);
     units::register(env);

@@ -245,7 +245,7 @@ fn from_json(v: &Value, args: &Bound) -> Result<Value, Error> {
 }
 
 /// A parsed JSON value as a template value (insertion-ordered objects).
-fn json_to_value(json: &serde_json::Value) -> Option<Value> {
+pub(super) fn json_to_value(json: &serde_json::Value) -> Option<Value> {
     Some(match json {
         serde_json::Value::Null => Value::from(()),
         serde_json::Value::Bool(b) => Value::from(*b),
