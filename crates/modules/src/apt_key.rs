@@ -80,12 +80,28 @@ fn parse_key_id(id: &str) -> Option<(String, String, String)> {
     Some((short, fp, id))
 }
 
-/// `apt-key`, with `--keyring` when given.
-fn apt_key(args: &Args) -> String {
+/// `apt-key` run with `env`, with `--keyring` when given.
+fn apt_key(args: &Args, env: &str) -> String {
     match args.str("keyring") {
-        Some(k) => format!("{ENV} apt-key --keyring {}", quote(k)),
-        None => format!("{ENV} apt-key"),
+        Some(k) => format!("{env} apt-key --keyring {}", quote(k)),
+        None => format!("{env} apt-key"),
     }
+}
+
+/// Ansible's `get_best_parsable_locale`: the first of its preferred locales that `locale -a`
+/// lists, else `C`.
+fn best_locale(available: &str) -> &'static str {
+    [
+        "C.utf8",
+        "C.UTF-8",
+        "en_US.utf8",
+        "en_US.UTF-8",
+        "C",
+        "POSIX",
+    ]
+    .into_iter()
+    .find(|l| available.lines().any(|a| a.trim() == *l))
+    .unwrap_or("C")
 }
 
 /// A shell command printing the key at `url` (curl or wget).
@@ -99,7 +115,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     let present = args.str("state") != Some("absent");
     let list = format!(
         "{} adv --list-public-keys --keyid-format=long 2>/dev/null; echo \"@@rc=$?\"",
-        apt_key(&args)
+        apt_key(&args, ENV)
     );
     let mut id = args.str("id").map(str::to_string);
     let mut stdin = None;
@@ -113,9 +129,19 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         }
         let source = if let Some(url) = args.str("url") {
             Some(format!(
-                "k=$(mktemp); {} >\"$k\" 2>\"$k.err\" || {{ printf '@@download %s' \"$(cat \"$k.err\")\"; rm -f \"$k\" \"$k.err\"; exit 0; }}; \
-                 {ENV} gpg --with-colons \"$k\" 2>/dev/null || echo @@unreadable; rm -f \"$k\" \"$k.err\"",
-                download(url)
+                // With curl, an HTTP error is told as urllib tells it (status and reason).
+                "k=$(mktemp); if command -v curl >/dev/null; then \
+                 curl -sSL -D \"$k.h\" -o \"$k\" {u} 2>\"$k.err\"; \
+                 st=$(grep -i '^HTTP/' \"$k.h\" 2>/dev/null | tail -1 | tr -d '\\r'); \
+                 code=$(printf '%s' \"$st\" | cut -d' ' -f2); \
+                 if [ -n \"$code\" ] && [ \"$code\" != 200 ]; then \
+                 printf '@@download HTTP Error %s: %s' \"$code\" \"$(printf '%s' \"$st\" | cut -d' ' -f3-)\" >\"$k.err\"; false; \
+                 elif [ -z \"$code\" ]; then false; fi; \
+                 else wget -q -O \"$k\" {u} 2>\"$k.err\"; fi || {{ e=$(cat \"$k.err\"); \
+                 case $e in @@download*) printf '%s' \"$e\";; *) printf '@@download %s' \"$e\";; esac; \
+                 rm -f \"$k\" \"$k.err\" \"$k.h\"; exit 0; }}; \
+                 {ENV} gpg --with-colons \"$k\" 2>/dev/null || echo @@unreadable; rm -f \"$k\" \"$k.err\" \"$k.h\"",
+                u = quote(url)
             ))
         } else if let Some(file) = args.str("file") {
             Some(format!(
@@ -135,6 +161,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         }
     }
     script.push_str(&section("LIST", &list));
+    script.push_str(&section("LOCALE", "locale -a 2>/dev/null"));
     let out = target.run(&script, None, stdin).await?;
     let text = out.stdout_text();
     if text.starts_with("@@noaptkey") {
@@ -203,7 +230,9 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         Some(k) => format!("/usr/bin/apt-key --keyring {k} {rest}"),
         None => format!("/usr/bin/apt-key {rest}"),
     };
-    let ak = apt_key(&args);
+    let ak = apt_key(&args, ENV);
+    let locale = best_locale(found.get("LOCALE").map_or("", String::as_str));
+    let forced = format!("LANG={locale} LC_ALL={locale} LC_MESSAGES={locale} LANGUAGE={locale}");
     let action = if present && !has(&keys) {
         if let Some(file) = args.str("file") {
             Action {
@@ -215,9 +244,13 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
             }
         } else if let Some(server) = args.str("keyserver") {
             Action {
+                // Five tries, as the module; the last one's output is reported.
                 script: format!(
-                    "i=0; until out=$({ak} adv --no-tty --keyserver {} --recv {} 2>&1); do \
-                     i=$((i + 1)); [ $i -ge 5 ] && {{ printf '%s\\n' \"$out\" >&2; exit 2; }}; done",
+                    "i=0; while :; do {} adv --no-tty --keyserver {} --recv {} >\"$e.o\" 2>\"$e.e\"; \
+                     rc=$?; [ $rc -eq 0 ] && break; i=$((i + 1)); if [ $i -ge 5 ]; then \
+                     cat \"$e.o\"; cat \"$e.e\" >&2; rm -f \"$e.o\" \"$e.e\"; exit $rc; fi; done; \
+                     rm -f \"$e.o\" \"$e.e\"",
+                    apt_key(&args, &forced),
                     quote(server),
                     quote(&key_id)
                 ),
@@ -264,7 +297,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     }
     // The command's output goes to a file so the listing after it stays parsable.
     let script = format!(
-        "e=$(mktemp) || exit 1; {{ {}\n}} >\"$e.out\" 2>\"$e\"; rc=$?\n\
+        "e=$(mktemp) || exit 1; ( {}\n) >\"$e.out\" 2>\"$e\"; rc=$?\n\
          if [ $rc -ne 0 ]; then cat \"$e.out\"; cat \"$e\" >&2; rm -f \"$e\" \"$e.out\"; exit $rc; fi\n\
          rm -f \"$e\" \"$e.out\"\n{}",
         action.script,
@@ -273,10 +306,27 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     let out = target.run(&script, None, action.stdin).await?;
     if out.rc != 0 {
         // Ansible's failure carries the command and its output, not the key ids.
-        let mut failure = Outcome::failure(action.msg);
-        failure
-            .set("cmd", action.shown)
-            .set("rc", i64::from(out.rc));
+        let keyserver = args.str("keyserver");
+        let not_found = keyserver.is_some()
+            && out.rc == 2
+            && out.stdout_text().contains("not found on keyserver");
+        let msg = match keyserver {
+            Some(server) if not_found => format!("Key {key_id} not found on keyserver {server}"),
+            _ => action.msg,
+        };
+        let mut failure = Outcome::failure(msg);
+        failure.set("cmd", action.shown);
+        if keyserver.is_some() {
+            let mut env = oxible_yaml::Map::new();
+            for key in ["LANG", "LC_ALL", "LC_MESSAGES", "LANGUAGE"] {
+                env.insert(Value::from(key), Value::from(locale));
+            }
+            failure.set("forced_environment", Value::map(env));
+            if not_found {
+                return Ok(failure);
+            }
+        }
+        failure.set("rc", i64::from(out.rc));
         if let Some((key, value)) = action.extra {
             failure.set(key, value);
         }
