@@ -96,6 +96,13 @@ pub enum Event {
     NoHostsRemaining,
     /// A warning for the user.
     Warning(String),
+    /// A deprecated feature in use (Ansible's `[DEPRECATION WARNING]`): what, and where.
+    Deprecation {
+        /// The message, ending with the version that removes the feature.
+        message: String,
+        /// Where the playbook uses it.
+        origin: Option<Span>,
+    },
     /// The run ended: per-host counters (`PLAY RECAP`).
     Recap(Stats),
 }

@@ -335,6 +335,14 @@ impl<'p> TaskRun<'_, 'p> {
     /// One run of the task (or of one loop item), retried per `until`/`retries`/`delay`.
     async fn run_once(&self, host: &mut HostState, extra: Option<Map>) -> Ran {
         let scope = self.scope(host, extra.clone());
+        for cond in self.inherited.when.iter().chain(&self.task.when) {
+            if is_whole_template(cond) {
+                host.pending.push(Event::Deprecation {
+                    message: "Conditionals should not be surrounded by templating delimiters such as {{ }} or {% %}. This feature will be removed from ansible-core version 2.23.".to_string(),
+                    origin: cond.span.clone(),
+                });
+            }
+        }
         match self.when(&scope) {
             Ok(None) => {}
             Ok(Some(false_condition)) => return skipped(&false_condition),
@@ -1051,6 +1059,17 @@ pub(crate) fn connection_failure(err: &oxible_connection::ConnectionError) -> Ra
         status: Status::Unreachable,
         result,
     }
+}
+
+/// Whether a conditional is written as one whole template (`when: "{{ x }}"`), which Ansible
+/// still evaluates but deprecates.
+fn is_whole_template(cond: &Value) -> bool {
+    let Some(text) = cond.as_str() else {
+        return false;
+    };
+    let text = text.trim();
+    (text.starts_with("{{") && text.ends_with("}}"))
+        || (text.starts_with("{%") && text.ends_with("%}"))
 }
 
 /// The result of a task that ran longer than its `timeout` keyword allows, as ansible-core

@@ -21,6 +21,8 @@ pub(crate) enum Colour {
     Unreachable,
     /// `COLOR_WARN`: bright purple.
     Warn,
+    /// `COLOR_DEPRECATE`: purple.
+    Deprecate,
     /// `COLOR_DEBUG`: dark gray.
     Debug,
     /// `COLOR_VERBOSE`: blue.
@@ -36,6 +38,7 @@ impl Colour {
             Colour::Error => "0;31",
             Colour::Unreachable => "1;31",
             Colour::Warn => "1;35",
+            Colour::Deprecate => "0;35",
             Colour::Debug => "1;30",
             Colour::Verbose => "0;34",
         }

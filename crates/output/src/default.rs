@@ -191,6 +191,24 @@ impl<W: Write + Send> DefaultOutput<W> {
         }
     }
 
+    /// `[DEPRECATION WARNING]: …` and where, on stderr, each once; the first is preceded by
+    /// Ansible's hint on turning them off.
+    fn deprecation(&self, message: &str, origin: Option<&Span>) {
+        let mut lines = vec![format!("[DEPRECATION WARNING]: {message}")];
+        if let Some(span) = origin {
+            lines.extend(origin_block(span));
+            lines.push(String::new());
+        }
+        let text = lines.join("\n");
+        if !self.state().shown.insert(text.clone()) {
+            return;
+        }
+        self.warning(
+            "Deprecation warnings can be disabled by setting `deprecation_warnings=False` in ansible.cfg.",
+        );
+        self.console().line(&text, Some(Colour::Deprecate), true);
+    }
+
     fn warning(&self, message: &str) {
         if !self.state().shown.insert(format!("[WARNING]: {message}")) {
             return;
@@ -235,13 +253,20 @@ impl<W: Write + Send> DefaultOutput<W> {
         let host = &host_label(host, result);
         let verbose = self.verbose(result, debug);
         // The task-level result of a loop: its items were shown one by one already. A module's
-        // own `results` (dnf's list of texts, or an empty one) is no loop.
+        // own `results` (dnf's list of texts or package dicts, or an empty one) is no loop:
+        // loop items carry `ansible_loop_var` (or, under `no_log`, only the censored marker).
         let loop_summary = item.is_none()
             && result
                 .get(&Value::from("results"))
                 .and_then(Value::as_seq)
                 .is_some_and(|items| {
-                    !items.is_empty() && items.iter().all(|i| i.as_map().is_some())
+                    !items.is_empty()
+                        && items.iter().all(|i| {
+                            i.as_map().is_some_and(|m| {
+                                m.contains_key(&Value::from("ansible_loop_var"))
+                                    || m.contains_key(&Value::from("censored"))
+                            })
+                        })
                 });
         let mut summary = result.clone();
         summary.shift_remove(&Value::from("results"));
@@ -506,6 +531,7 @@ impl<W: Write + Send> EventSink for DefaultOutput<W> {
             }
             Event::NoHostsRemaining => self.banner("NO MORE HOSTS LEFT"),
             Event::Warning(message) => self.warning(&message),
+            Event::Deprecation { message, origin } => self.deprecation(&message, origin.as_ref()),
             Event::Display(text) => self.write(&text, None),
             Event::Recap(stats) => {
                 self.state().task.clear();
@@ -612,7 +638,11 @@ mod tests {
 
     #[test]
     fn loop_summaries_print_only_skips_and_ignoring() {
-        let summary = map(&[("changed", true.into()), ("results", Value::seq(vec![]))]);
+        let item = map(&[("item", "a".into()), ("ansible_loop_var", "item".into())]);
+        let summary = map(&[
+            ("changed", true.into()),
+            ("results", Value::seq(vec![Value::map(item)])),
+        ]);
         let mut failed = result("h", Status::Failed, summary.clone(), None);
         if let Event::HostResult { ignored, .. } = &mut failed {
             *ignored = true;
@@ -620,6 +650,18 @@ mod tests {
         assert_eq!(
             render(0, vec![result("h", Status::Changed, summary, None), failed]),
             "...ignoring\n"
+        );
+        // A module's own `results` (dnf's) is no loop summary.
+        let own = map(&[
+            ("changed", true.into()),
+            (
+                "results",
+                Value::seq(vec!["Installed: a-1-1.noarch".into()]),
+            ),
+        ]);
+        assert_eq!(
+            render(0, vec![result("h", Status::Changed, own, None)]),
+            "changed: [h]\n"
         );
     }
 

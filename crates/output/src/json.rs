@@ -113,6 +113,15 @@ fn encode(event: &Event) -> Option<Map> {
             fields.push(("text", Value::from(text.as_str())));
             "display"
         }
+        Event::Deprecation { message, origin } => {
+            fields.push(("message", Value::from(message.as_str())));
+            let path = origin
+                .as_ref()
+                .map(|span| Value::from(format!("{}:{}", span.path().display(), span.line())))
+                .unwrap_or_else(Value::null);
+            fields.push(("path", path));
+            "deprecation"
+        }
         Event::Recap(stats) => {
             let hosts = stats
                 .0
