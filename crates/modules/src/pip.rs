@@ -523,10 +523,9 @@ impl Job<'_> {
                 "[ -f \"$C\" ] && [ -x \"$C\" ] || {}\n",
                 fail("exec", "\"$C\"")
             );
-            s += &format!(
-                "_h=$(cd \"$D\" && \"$C\" --help 2>&1) || {}\n",
-                fail("help", "\"$C\" \"$_h\"")
-            );
+            // The help text keeps its last newline (the `.` guard), as Ansible's message does.
+            s += "_h=$(cd \"$D\" && \"$C\" --help 2>&1; _r=$?; echo .; exit $_r); _r=$?; _h=${_h%.}\n";
+            s += &format!("[ $_r -eq 0 ] || {}\n", fail("help", "\"$C\" \"$_h\""));
             s += "set -f; for _w in $_h; do if [ \"$_w\" = --no-site-packages ]; then set -- \"$@\" --no-site-packages; break; fi; done; set +f\n";
         }
         if !venv.python_flag && venv.python.is_some() {
