@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 
 use oxible_shell::quote;
-use oxible_yaml::Value;
+use oxible_yaml::{Map, Value};
 
 use crate::system::{section, sections};
 use crate::{ArgSpec, ArgType, Args, ModuleError, Outcome, Target};
@@ -282,7 +282,11 @@ fn versioned<'a>(spec: &'a str, installed: &'a [Pkg]) -> Option<(&'a Pkg, &'a st
 
 /// The dnf options every command of the task gets, from Ansible's `_configure_base` and
 /// `_specify_repositories`.
-fn options(args: &Args) -> String {
+///
+/// `repos` are the repository ids the host defines: Ansible enables and disables the
+/// repositories matching each pattern and ignores a pattern matching none, where dnf's command
+/// line refuses it (`Unknown repo`), so only matching patterns are passed on.
+fn options(args: &Args, repos: &[String]) -> String {
     let mut o: Vec<String> = Vec::new();
     let flag = |v: bool| if v { "True" } else { "False" };
     if let Some(conf) = args.str("conf_file") {
@@ -314,10 +318,10 @@ fn options(args: &Args) -> String {
         ("disable_plugin", "--disableplugin"),
         ("enable_plugin", "--enableplugin"),
     ] {
-        for r in listify(args.strings(param))
-            .iter()
-            .filter(|r| !r.is_empty())
-        {
+        let repo = param.ends_with("repo");
+        for r in listify(args.strings(param)).iter().filter(|r| {
+            !r.is_empty() && (!repo || repos.iter().any(|id| oxible_inventory::fnmatch(r, id)))
+        }) {
             o.push(format!("{opt}={}", quote(r)));
         }
     }
@@ -416,13 +420,16 @@ pub(crate) async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, Modu
             None,
         ));
     }
-    if args.get("list").is_some() {
-        return Ok(fail(
-            "oxible's dnf does not implement list= (use the package_facts module or dnf repoquery)",
-            None,
-        ));
-    }
-    let opts = options(&args);
+    let repos = if ["enablerepo", "disablerepo"]
+        .iter()
+        .any(|p| args.get(p).is_some())
+    {
+        let out = target.run(REPO_IDS, None, None).await?;
+        out.stdout_text().lines().map(str::to_string).collect()
+    } else {
+        Vec::new()
+    };
+    let opts = options(&args, &repos);
     if let Some(conf) = args.str("conf_file") {
         let out = target
             .run(&format!("test -r {}", quote(conf)), None, None)
@@ -447,6 +454,9 @@ pub(crate) async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, Modu
         }
         return Ok(done(false, "Cache updated", Vec::new()));
     }
+    if let Some(what) = args.str("list") {
+        return list(target, &opts, what).await;
+    }
     let job = Job {
         target,
         args: &args,
@@ -460,6 +470,10 @@ pub(crate) async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, Modu
     };
     job.ensure(update_cache).await
 }
+
+/// Lists the repository ids of dnf's default repository directories.
+const REPO_IDS: &str = "cat /etc/yum.repos.d/*.repo /etc/yum/repos.d/*.repo /etc/distro.repos.d/*.repo \
+2>/dev/null | sed -n 's/^[[:space:]]*\\[\\(.*\\)\\][[:space:]]*$/\\1/p'";
 
 /// What dnf says when every repository is disabled.
 const NO_REPOS: &str = "There are no enabled repositories";
@@ -486,6 +500,100 @@ fn marking_errors(text: &str, specs: &[String]) -> Vec<(String, String)> {
             }
         })
         .collect()
+}
+
+/// `list=`: Ansible's `list_items` through `dnf repoquery`/`repolist` (`installed`,
+/// `available`, `updates`/`upgrades`, `repos`/`repositories`, or a package spec, whose installed
+/// matches come first): package dicts as Ansible's `_package_dict`, installed packages sorted by
+/// name and version, then available ones by repository, name and version (the order of dnf's
+/// sack).
+async fn list(target: &Target<'_>, opts: &str, what: &str) -> Result<Outcome, ModuleError> {
+    let qf = "--qf '%{name}\\t%{epoch}\\t%{version}\\t%{release}\\t%{arch}\\t%{repoid}'";
+    let query = |sel: &str, spec: &str| format!("dnf {opts} -q repoquery {sel} {qf} {spec} 2>&1");
+    let spec = format!("-- {}", quote(what));
+    let script = match what {
+        "repos" | "repositories" => {
+            section("repos", &format!("dnf {opts} -q repolist --enabled 2>&1"))
+        }
+        "installed" => section("installed", &query("--installed", "")),
+        "available" => section("available", &query("--available", "")),
+        "updates" | "upgrades" => section("available", &query("--upgrades", "")),
+        _ => format!(
+            "{}{}",
+            section("installed", &query("--installed", &spec)),
+            section("available", &query("--available", &spec))
+        ),
+    };
+    let out = target.run(&format!("{ENV}{script}"), None, None).await?;
+    let secs = sections(&out.stdout_text());
+    let get = |k: &str| secs.get(k).map_or("", String::as_str);
+    if out.rc != 0 {
+        return Ok(fail(dnf_error(&out.stdout_text()), Some(1)));
+    }
+    let mut results: Vec<Value> = Vec::new();
+    if matches!(what, "repos" | "repositories") {
+        for line in get("repos").lines().skip(1) {
+            if let Some(id) = line.split_whitespace().next() {
+                let mut repo = Map::new();
+                repo.insert(Value::from("repoid"), Value::from(id));
+                repo.insert(Value::from("state"), Value::from("enabled"));
+                results.push(Value::map(repo));
+            }
+        }
+    } else {
+        for (key, state) in [("installed", "installed"), ("available", "available")] {
+            let mut found: Vec<(Pkg, String)> = get(key)
+                .lines()
+                .filter_map(|l| {
+                    let (pkg, repo) = l.rsplit_once('\t')?;
+                    Some((Pkg::parse(pkg)?, repo.to_string()))
+                })
+                .collect();
+            found.sort_by(|(a, ra), (b, rb)| {
+                let by_repo = if state == "available" {
+                    ra.cmp(rb)
+                } else {
+                    std::cmp::Ordering::Equal
+                };
+                by_repo
+                    .then_with(|| a.name.cmp(&b.name))
+                    .then_with(|| evr_cmp(&a.evr(), &b.evr()))
+                    .then_with(|| a.arch.cmp(&b.arch))
+            });
+            for (pkg, repo) in found {
+                let envra = format!(
+                    "{}:{}-{}-{}.{}",
+                    pkg.epoch, pkg.name, pkg.version, pkg.release, pkg.arch
+                );
+                let mut dict = Map::new();
+                for (k, v) in [
+                    ("name", pkg.name.as_str()),
+                    ("arch", pkg.arch.as_str()),
+                    ("epoch", pkg.epoch.as_str()),
+                    ("release", pkg.release.as_str()),
+                    ("version", pkg.version.as_str()),
+                    (
+                        "repo",
+                        if state == "installed" {
+                            "@System"
+                        } else {
+                            repo.as_str()
+                        },
+                    ),
+                    ("envra", envra.as_str()),
+                    ("nevra", envra.as_str()),
+                    ("yumstate", state),
+                ] {
+                    dict.insert(Value::from(k), Value::from(v));
+                }
+                results.push(Value::map(dict));
+            }
+        }
+    }
+    let mut outcome = Outcome::changed(false);
+    outcome.msg = Some(String::new());
+    outcome.set("results", Value::seq(results));
+    Ok(outcome)
 }
 
 /// The first `Error: …` dnf printed (what Ansible's exceptions carry), else its last line.
