@@ -60,12 +60,22 @@ fn assert_same(what: &str, ansible: &Outcome, oxible: &Outcome) {
     pair::assert_same(what, ansible, oxible, &["\"elapsed\": "]);
 }
 
-/// The files below /opt/dl: type, mode, owner, group, size and content checksum.
+/// The files below /opt/dl: type, mode, owner, group, size and content checksum (archives
+/// made on the hosts by their member names and content, git checkouts without `.git`).
 fn files_state(hosts: &TestHosts, what: &str) {
     pair::assert_same_state(
         hosts,
         what,
-        "cd /opt/dl && find . -printf '%p %y %m %u %g %s\\n' | sort && find . -type f -exec sha1sum {} + | sort -k2",
+        r#"set -f; cd /opt/dl || exit 1
+skip='( -name .git -o -path ./git/c -o -path ./arch -o -name *.tgz -o -name *.bz2 -o -name *.zip -o -name *.xz )'
+find . $skip -prune -o -printf '%p %y %m %u %g %s\n' | sort
+find . $skip -prune -o -type f -exec sha1sum {} + | sort -k2
+for a in $(find . -name '*.tgz' -o -name '*.tar.*' -o -name '*.zip' | sort); do
+  echo "$a"
+  case $a in *.zip) unzip -Z1 "$a" ;; *) tar -tf "$a" ;; esac | sed 's,/$,,' | sort
+done
+for a in $(find . -name '*.txt.bz2' | sort); do echo "$a $(bzip2 -dc "$a" | sha1sum)"; done
+git -C git/c log --format=%H --all | sort"#,
     );
 }
 

@@ -39,6 +39,8 @@ static MODULES: &[&dyn Module] = &[
     &crate::get_url::GetUrl,
     &crate::unarchive::Unarchive,
     &crate::uri::Uri,
+    &crate::git::Git,
+    &crate::archive::ArchiveModule,
     &crate::apt_repository::AptRepository,
     &crate::apt_key::AptKey,
     &crate::authorized_key::AuthorizedKey,
@@ -55,6 +57,7 @@ static COLLECTION_NAMES: &[(&str, &str)] = &[
     ("ansible.posix.mount", "mount"),
     ("ansible.posix.sysctl", "sysctl"),
     ("community.general.alternatives", "alternatives"),
+    ("community.general.archive", "archive"),
 ];
 
 /// The module an action name refers to.
