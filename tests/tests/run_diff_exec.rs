@@ -18,6 +18,7 @@ fixtures!(
     exec_delegate: false,
     exec_connection_vars: false,
     exec_timeout: false,
+    exec_failed_results: false,
     exec_environment: false,
     exec_free: false,
     exec_failures: false,

@@ -256,6 +256,9 @@ impl<'p> TaskRun<'_, 'p> {
         let mut result = Map::new();
         result.insert(Value::from("results"), Value::seq(results));
         result.insert(Value::from("changed"), Value::from(any_changed));
+        if !all_skipped {
+            result.insert(Value::from("skipped"), Value::from(false));
+        }
         let status = if any_failed {
             result.insert(Value::from("failed"), Value::from(true));
             result.insert(Value::from("msg"), Value::from("One or more items failed"));
@@ -286,7 +289,8 @@ impl<'p> TaskRun<'_, 'p> {
                 Status::Ok
             }
         };
-        self.finish(host, Ran { status, result }, None, false);
+        // The task-level result: the output shows only what items did not (`...ignoring`).
+        self.finish(host, Ran { status, result }, None, true);
         Flow::Continue
     }
 
@@ -771,11 +775,12 @@ impl<'p> TaskRun<'_, 'p> {
     fn finish(&self, host: &mut HostState, ran: Ran, item: Option<Value>, emit: bool) {
         let ignore_errors = self.truthy("ignore_errors");
         let ignore_unreachable = self.truthy("ignore_unreachable");
+        let looped = self.task.looping.is_some() && item.is_none();
         if emit {
             self.emit(host, ran.status, ran.result.clone(), item);
         }
         if let Some(name) = self.task.keywords.get("register").and_then(Value::as_str) {
-            let mut registered = ran.result.clone();
+            let mut registered = as_registered(&ran.result, looped);
             registered.shift_remove(&Value::from(crate::delegate::DELEGATED_VARS));
             host.set_facts
                 .insert(Value::from(name), Value::map(registered));
@@ -786,7 +791,7 @@ impl<'p> TaskRun<'_, 'p> {
             Status::Failed if ignore_errors => {}
             Status::Failed => {
                 host.failed = true;
-                self.record_failure(host, &ran.result);
+                self.record_failure(host, &as_registered(&ran.result, looped));
             }
             // `ignore_unreachable`: the host stays in the play, counted ok and ignored.
             Status::Unreachable if ignore_unreachable => {}
@@ -1059,6 +1064,41 @@ pub(crate) fn connection_failure(err: &oxible_connection::ConnectionError) -> Ra
         status: Status::Unreachable,
         result,
     }
+}
+
+/// `result` as a task variable sees it (`register`, `ansible_failed_result`): a failure carries
+/// `exception: "(traceback unavailable)"` as in ansible-core 2.19, replacing the executor's
+/// own error summary; a loop's summary (`looped`) does not, its failed items do.
+fn as_registered(result: &Map, looped: bool) -> Map {
+    let mut result = result.clone();
+    let failed = |r: &Map| r.get(&Value::from("failed")).and_then(Value::as_bool) == Some(true);
+    let placeholder = |r: &mut Map| {
+        r.insert(
+            Value::from("exception"),
+            Value::from("(traceback unavailable)"),
+        );
+    };
+    if !looped {
+        if failed(&result) {
+            placeholder(&mut result);
+        }
+        return result;
+    }
+    if let Some(items) = result.get(&Value::from("results")).and_then(Value::as_seq) {
+        let items = items
+            .iter()
+            .map(|item| match item.as_map() {
+                Some(map) if failed(map) => {
+                    let mut map = map.clone();
+                    placeholder(&mut map);
+                    Value::map(map)
+                }
+                _ => item.clone(),
+            })
+            .collect();
+        result.insert(Value::from("results"), Value::seq(items));
+    }
+    result
 }
 
 /// Whether a conditional is written as one whole template (`when: "{{ x }}"`), which Ansible
