@@ -230,9 +230,16 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     }
     let script = format!(
         "for f in {SOURCES_LIST} {SOURCES_DIR}/*.list; do [ -f \"$f\" ] || continue; \
-         printf '\\n\\001%s\\n' \"$f\"; cat \"$f\"; done\n"
+         printf '\\n\\001%s\\n' \"$f\"; cat \"$f\"; \
+         [ -L \"$f\" ] && printf '\\n\\001@%s\\n' \"$f\" && readlink -f \"$f\"; done\n"
     );
-    let found = probe(target, &script).await?;
+    let mut found = probe(target, &script).await?;
+    // A symlinked file is written through its link, as Ansible does.
+    let links: Vec<(String, String)> = found
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix('@')?.to_string(), v.trim_end().to_string())))
+        .collect();
+    found.retain(|k, _| !k.starts_with('@'));
     let mut names: Vec<(String, String)> = found.into_iter().collect();
     names.sort_by(|a, b| (a.0 != SOURCES_LIST, &a.0).cmp(&(b.0 != SOURCES_LIST, &b.0)));
     let mut sources = Sources::load(names);
@@ -277,7 +284,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         }
     }
     if changed && !target.check_mode {
-        apply(target, &args, &sources, &after).await?;
+        apply(target, &args, &sources, &after, &links).await?;
     }
     let mut outcome = Outcome::changed(changed);
     let list =
@@ -298,6 +305,7 @@ async fn apply(
     args: &Args,
     sources: &Sources,
     after: &[(String, String)],
+    links: &[(String, String)],
 ) -> Result<(), ModuleError> {
     let mut script = String::new();
     let mut restore = String::new();
@@ -307,12 +315,16 @@ async fn apply(
             continue;
         }
         let q = quote(name);
+        let written = links
+            .iter()
+            .find(|(link, _)| link == name)
+            .map_or(name.as_str(), |(_, real)| real.as_str());
         match (original, new) {
             (_, Some(text)) => {
                 script.push_str(&format!(
                     "mkdir -p \"$(dirname {q})\" && printf %s {} | {{\n{}}} || exit 1\n",
                     quote(text),
-                    write_stdin(name, "644")
+                    write_stdin(written, "644")
                 ));
                 if original.is_none() {
                     if let Some(mode) = args.get("mode") {

@@ -37,8 +37,8 @@ fn parse_value(args: &Args) -> Option<String> {
         _ => {
             let text = value.py_str();
             match text.to_lowercase().as_str() {
-                "y" | "yes" | "on" | "1" | "true" | "t" | "1.0" => "1".to_string(),
-                "n" | "no" | "off" | "0" | "false" | "f" | "0.0" => "0".to_string(),
+                "y" | "yes" | "on" | "1" | "true" | "t" => "1".to_string(),
+                "n" | "no" | "off" | "0" | "false" | "f" => "0".to_string(),
                 _ => text.trim().to_string(),
             }
         }
