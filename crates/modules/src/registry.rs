@@ -79,3 +79,24 @@ pub fn find(action: &str) -> Option<&'static dyn Module> {
 pub fn names() -> impl Iterator<Item = &'static str> {
     MODULES.iter().map(|m| m.name())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collection_names_resolve_like_ansible_redirects() {
+        for (action, module) in [
+            ("ansible.posix.mount", "mount"),
+            ("ansible.builtin.mount", "mount"),
+            ("ansible.posix.authorized_key", "authorized_key"),
+            ("ansible.builtin.authorized_key", "authorized_key"),
+            ("community.general.alternatives", "alternatives"),
+            ("ansible.builtin.sysctl", "sysctl"),
+            ("apt_key", "apt_key"),
+        ] {
+            assert_eq!(find(action).map(|m| m.name()), Some(module), "{action}");
+        }
+        assert!(find("community.general.mount").is_none());
+    }
+}
