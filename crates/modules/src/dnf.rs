@@ -690,9 +690,15 @@ impl Job<'_> {
                 Kind::File => format!("{rpm} -qp --nosignature --qf {QF} -- {q} 2>&1"),
                 Kind::Url => {
                     let file = name.rsplit('/').next().unwrap_or("package.rpm");
+                    let download = crate::pkg::download_snippet(
+                        &q,
+                        "\"$f\"",
+                        self.args.bool("validate_certs", true) && self.args.bool("sslverify", true),
+                    );
                     format!(
-                        "f=\"$tmpd\"/{f}; {{ curl -fsSL -o \"$f\" {q} 2>/dev/null || wget -q -O \"$f\" {q}; }} && \
-                         echo \"$f\" && {rpm} -qp --nosignature --qf {QF} -- \"$f\" 2>&1",
+                        "f=\"$tmpd\"/{f}; if err=$({download} 2>&1); then \
+                         echo \"$f\"; {rpm} -qp --nosignature --qf {QF} -- \"$f\" 2>&1; \
+                         else echo \"@fail $err\"; fi",
                         f = quote(file)
                     )
                 }
@@ -700,6 +706,8 @@ impl Job<'_> {
             };
             script.push_str(&section(&format!("q{i}"), &cmd));
         }
+        // The probe's status is not its commands': a missing rpm or a failed query is data.
+        script.push_str("true\n");
         let out = self.target.run(&script, None, None).await?;
         let text = out.stdout_text();
         if text.trim() == "nodnf" {
@@ -761,6 +769,12 @@ impl Job<'_> {
                     Kind::File | Kind::Url => {
                         let (path, pkg) = match kind(name) {
                             Kind::Url => {
+                                if let Some(err) = found.strip_prefix("@fail") {
+                                    return Ok(Outcome::failure(format!(
+                                        "Failure downloading {name}, {}",
+                                        err.trim()
+                                    )));
+                                }
                                 let mut lines = found.lines();
                                 let path = lines.next().unwrap_or_default().to_string();
                                 (path, lines.next().and_then(Pkg::parse))

@@ -13,6 +13,22 @@ use crate::command::lines;
 pub(crate) const APT_ENV: &str = "export DEBIAN_FRONTEND=noninteractive DEBIAN_PRIORITY=critical \
 LANG=C.UTF-8 LC_ALL=C.UTF-8 LC_MESSAGES=C.UTF-8 LC_CTYPE=C.UTF-8 LANGUAGE=C.UTF-8\n";
 
+/// A shell snippet downloading `url` to the file `dest` (both shell words) with the target's
+/// curl, else its wget (as the package modules fetch remote packages and keys on the target);
+/// on failure it exits non-zero with the client's error on stderr.
+pub(crate) fn download_snippet(url: &str, dest: &str, validate_certs: bool) -> String {
+    let (insecure_curl, insecure_wget) = if validate_certs {
+        ("", "")
+    } else {
+        (" -k", " --no-check-certificate")
+    };
+    format!(
+        "if command -v curl >/dev/null 2>&1; then curl -fsSL{insecure_curl} -o {dest} {url}; \
+         elif command -v wget >/dev/null 2>&1; then wget -q{insecure_wget} -O {dest} {url}; \
+         else echo 'neither curl nor wget is installed' >&2; false; fi"
+    )
+}
+
 /// Sets `stdout`, `stderr` and their `_lines` (as Ansible's action adds them) from `out`.
 pub(crate) fn set_output(outcome: &mut Outcome, stdout: &str, stderr: &str) {
     outcome
