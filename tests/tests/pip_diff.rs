@@ -39,9 +39,9 @@ fn venv_state(hosts: &TestHosts) {
     pair::assert_same_state(
         hosts,
         "virtualenvs",
-        "cd /srv && for v in venv wvenv svenv cvenv cwvenv; do [ -x $v/bin/pip ] || continue; \
+        "cd /srv && for v in venv wvenv svenv cvenv cwvenv /home/tester/venv; do [ -x $v/bin/pip ] || continue; \
          echo \"== $v\"; $v/bin/pip list --format=freeze; grep system-site $v/pyvenv.cfg; done; \
-         sed 's#-p/usr/bin/python3[.0-9]*#-pPYTHON#' mkvenv.log; stat -c '%a %n' wvenv wvenv/bin/python3; ls -d venv3 venv4 nopip 2>&1; true",
+         sed 's#-p/usr/bin/python3[.0-9]*#-pPYTHON#' mkvenv.log; stat -c '%a %U %n' wvenv wvenv/bin/python3 /home/tester/venv; ls -d venv3 venv4 nopip 2>&1; true",
     );
 }
 
