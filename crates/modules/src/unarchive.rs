@@ -220,8 +220,12 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     // Handler, listing, comparison (and the paths' stats for zip or attributes).
     let mut script = format!(
         "LC_ALL=C; export LC_ALL; s={qs}; d={qd}; TAR=$(command -v gtar || command -v tar); H=; \
-         if command -v unzip >/dev/null 2>&1 && command -v zipinfo >/dev/null 2>&1 && unzip -l \"$s\" >/dev/null 2>&1; then H=ZipArchive; \
-         elif command -v unzip >/dev/null 2>&1 && unzip -l \"$s\" >/dev/null 2>&1 && unzip -Z 2>&1 | grep -qi zipinfo; then H=ZipZArchive; "
+         E=$(mktemp) && R=$(mktemp) || exit 1; why() {{ printf '%s' \"$1\" >>\"$R\"; cat \"$E\" >>\"$R\"; printf '\\002' >>\"$R\"; }}; \
+         U=$(command -v unzip); \
+         if [ -n \"$U\" ] && command -v zipinfo >/dev/null 2>&1; then \
+           if unzip -l \"$s\" >/dev/null 2>\"$E\"; then H=ZipArchive; else why \"Command \\\"$U\\\" could not handle archive: \"; fi; fi; \
+         if [ -z \"$H\" ] && [ -n \"$U\" ] && unzip -Z 2>&1 | grep -qi zipinfo; then \
+           if unzip -l \"$s\" >/dev/null 2>\"$E\"; then H=ZipZArchive; else why \"Command \\\"$U\\\" could not handle archive: \"; fi; fi; "
     );
     let tar_tail = |flag: &str| {
         let mut words = Vec::new();
@@ -237,23 +241,24 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     let tar_excludes: Vec<String> = excludes.iter().map(|e| format!("--exclude={e}")).collect();
     if !target.check_mode {
         script.push_str(
-            "elif [ -n \"$TAR\" ] && \"$TAR\" --version 2>/dev/null | head -n1 | grep -q GNU; then ",
+            "if [ -z \"$H\" ] && [ -n \"$TAR\" ] && \"$TAR\" --version 2>/dev/null | head -n1 | grep -q GNU; then ",
         );
-        for (i, (name, flag)) in TAR_HANDLERS.iter().enumerate() {
+        for (name, flag) in TAR_HANDLERS.iter() {
             let mut words = vec!["--list".to_string(), "-C".into(), dest.clone()];
             words.extend(tar_tail(flag));
             words.extend(tar_excludes.iter().cloned());
             words.extend(["-f".into(), src.clone()]);
             words.extend(includes.iter().cloned());
-            let keyword = if i == 0 { "if" } else { "elif" };
             script.push_str(&format!(
-                "{keyword} [ -n \"$(cd \"$d\" && \"$TAR\" {} 2>/dev/null)\" ]; then H={name}; ",
+                "if [ -z \"$H\" ]; then if o=$(cd \"$d\" && \"$TAR\" {} 2>\"$E\") && [ -n \"$o\" ]; then H={name}; \
+                 else why \"Command \\\"$TAR\\\" could not handle archive: Unable to list files in the archive: \"; fi; fi; ",
                 oxible_shell::join(&words)
             ));
         }
         script.push_str("fi; ");
     }
-    script.push_str("fi; printf 'H %s\\nP %s\\n' \"$H\" \"$TAR\"; ");
+    script.push_str("printf 'H %s\\nP %s\\n' \"$H\" \"$TAR\"; ");
+    script.push_str(&section("why", "cat \"$R\"; rm -f \"$E\" \"$R\""));
     let out = target.run(&script, None, None).await?;
     let text = out.stdout_text();
     let line_tag = |t: &str| {
@@ -275,8 +280,16 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
             outcome.set("skipped", true).set("failed", false);
             return Ok(outcome);
         }
+        let why = sections(&text).get("why").cloned().unwrap_or_default();
+        let mut reasons: Vec<&str> = Vec::new();
+        for reason in why.split('\u{2}').filter(|r| !r.is_empty()) {
+            if !reasons.contains(&reason) {
+                reasons.push(reason);
+            }
+        }
         return Ok(Outcome::failure(format!(
-            "Failed to find handler for \"{src}\". Make sure the required command to extract the file is installed."
+            "Failed to find handler for \"{src}\". Make sure the required command to extract the file is installed.\n{}",
+            reasons.join("\n")
         )));
     }
     let zip = handler.starts_with("Zip");
