@@ -194,12 +194,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     let out = target.run(&script, None, None).await?;
     let text = out.stdout_text();
     let ids = ProbeOutput::parse(&out.stdout);
-    let tool = Tool::from_line(
-        tagged(&text, "T")
-            .map(|t| format!("T {t}"))
-            .as_deref()
-            .unwrap_or(""),
-    );
+    let tool = Tool::from_output(&text);
     let mut records = ids.records.clone().into_iter();
     let dest_probe = records.next().unwrap_or_default();
     let parent = records.next().unwrap_or_default();
@@ -207,7 +202,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     let dest_is_dir = dest_probe.followed().is_some_and(Stat::is_dir);
 
     // The expected digest, read from a checksum file when given as a URL.
-    if let Some((algorithm, value)) = &mut expected {
+    if let Some((_, value)) = &mut expected {
         if is_url(value) {
             let request = Request::from_args(&args, value, "GET", 10);
             let (fetched, body) = match fetch_text(target, tool, &request).await? {
@@ -237,7 +232,6 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         if value.is_empty() || !value.chars().all(|c| c.is_ascii_hexdigit()) {
             return fail(result, "The checksum format is invalid".into());
         }
-        let _ = algorithm;
     }
 
     let mut if_modified = false;
@@ -612,7 +606,7 @@ async fn controller_download(
     if if_modified && let Some(st) = dest_probe.followed() {
         request
             .headers
-            .push(("If-Modified-Since".into(), http_date(st.mtime as i64)));
+            .push(("If-Modified-Since".into(), http::http_date(st.mtime as i64)));
     }
     let (fetched, body) = http::controller_fetch(&request).map_err(ModuleError::Failed)?;
     let mut download = Download {
@@ -664,33 +658,6 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// An HTTP date (`Thu, 01 Jan 1970 00:00:00 GMT`) for seconds since the epoch.
-fn http_date(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since the epoch (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize];
-    let months = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    format!(
-        "{weekday}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
-        months[(month - 1) as usize],
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 /// Fetches a small text (a checksum file) with `tool`: the response and the body, or the
 /// failure message.
 pub(crate) async fn fetch_text(
@@ -727,11 +694,5 @@ mod tests {
         assert_eq!(digest_from_listing("x", "ffff\n").as_deref(), Some("ffff"));
         assert_eq!(digest_from_listing("c.txt", gnu), None);
         assert_eq!(normalize_digest("AB:cd ef"), "abcdef");
-    }
-
-    #[test]
-    fn http_dates() {
-        assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
-        assert_eq!(http_date(1_700_000_000), "Tue, 14 Nov 2023 22:13:20 GMT");
     }
 }

@@ -28,11 +28,11 @@ impl Tool {
         "if command -v curl >/dev/null 2>&1; then echo 'T curl'; elif command -v wget >/dev/null 2>&1; then echo 'T wget'; else echo 'T none'; fi; "
     }
 
-    /// The tool a [`Tool::detect_snippet`] line names.
-    pub fn from_line(line: &str) -> Self {
-        match line.trim() {
-            "T curl" => Tool::Curl,
-            "T wget" => Tool::Wget,
+    /// The tool named by the line a [`Tool::detect_snippet`] printed in `stdout`.
+    pub fn from_output(stdout: &str) -> Self {
+        match stdout.lines().find(|l| l.starts_with("T ")).map(str::trim) {
+            Some("T curl") => Tool::Curl,
+            Some("T wget") => Tool::Wget,
             _ => Tool::Controller,
         }
     }
@@ -103,7 +103,7 @@ impl Request {
     }
 
     /// The client command writing the body to the shell word `out` and the response headers
-    /// to `hdr`; curl prints `~s <status> <final url>` on stdout. With curl the returned
+    /// to `hdr` (wget prints them on stderr, which its caller redirects); curl prints `~s <status> <final url>` on stdout. With curl the returned
     /// bytes are its config, to be fed on stdin.
     pub fn command(
         &self,
@@ -114,7 +114,7 @@ impl Request {
     ) -> (String, Vec<u8>) {
         match tool {
             Tool::Curl | Tool::Controller => self.curl(out, hdr, body),
-            Tool::Wget => (self.wget(out, hdr, body), Vec::new()),
+            Tool::Wget => (self.wget(out, body), Vec::new()),
         }
     }
 
@@ -211,7 +211,7 @@ impl Request {
         (command, config.into_bytes())
     }
 
-    fn wget(&self, out: &str, hdr: &str, body: Option<&str>) -> String {
+    fn wget(&self, out: &str, body: Option<&str>) -> String {
         let q = oxible_shell::quote;
         let mut command = format!(
             "wget -q -S --content-on-error -O {out} --timeout={} -U {}",
@@ -239,7 +239,6 @@ impl Request {
         if let Some(body) = body {
             command.push_str(&format!(" --body-file={body}"));
         }
-        let _ = hdr;
         format!("{command} {}", q(&self.url))
     }
 }
@@ -534,6 +533,33 @@ pub(crate) fn mask_url(url: &str) -> String {
     }
 }
 
+/// An HTTP date (`Thu, 01 Jan 1970 00:00:00 GMT`) for seconds since the epoch.
+pub(crate) fn http_date(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since the epoch (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize];
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{weekday}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
+        months[(month - 1) as usize],
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -554,6 +580,12 @@ mod tests {
         let r = Response::parse(wget, None, "http://h/d/a");
         assert_eq!(r.url, "http://h/d/sub/c");
         assert_eq!(r.error_msg(), "HTTP Error 404: Not Found");
+    }
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(http_date(1_700_000_000), "Tue, 14 Nov 2023 22:13:20 GMT");
     }
 
     #[test]

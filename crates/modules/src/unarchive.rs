@@ -152,7 +152,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     let tmpdir = tag("D");
     let run_uid: i64 = tag("I").and_then(|u| u.parse().ok()).unwrap_or(0);
     let tz = tag("Z").unwrap_or_default();
-    let tool = Tool::from_line(&format!("T {}", tag("T").unwrap_or_default()));
+    let tool = Tool::from_output(&text);
     let cleanup = |tmpdir: &Option<String>| {
         tmpdir
             .as_ref()

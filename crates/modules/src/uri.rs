@@ -319,7 +319,13 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     }
     let dest_probe = ProbeOutput::parse(crate::system::head(&text).as_bytes());
     let (fetched, body, staged) = if text.lines().any(|l| l == "@nocurl") {
-        fallback(target, &request, dest.is_some()).await?
+        let mut request = request.clone();
+        if let Some(st) = dest_probe.first().followed().filter(|st| st.is_reg()) {
+            request
+                .headers
+                .push(("If-Modified-Since".into(), http::http_date(st.mtime as i64)));
+        }
+        fallback(target, &request).await?
     } else {
         let parts = sections(&text);
         let fetched = Fetched::from_sections(&parts, Tool::Curl, &url);
@@ -385,7 +391,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         outcome.set("json", json);
     }
 
-    if let (Some(dest), Some(staged)) = (&dest, staged) {
+    if let Some(dest) = &dest {
         if accepted && status != 304 && status != -1 {
             let probe = dest_probe.first();
             let is_dir = probe.followed().is_some_and(Stat::is_dir);
@@ -422,7 +428,11 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
                 target,
                 Install {
                     dest: path.clone(),
-                    source: Source::Staged(staged),
+                    // Staged beside dest by curl, else (fallback) sent from here.
+                    source: match staged {
+                        Some(staged) => Source::Staged(staged),
+                        None => Source::Bytes(body.clone()),
+                    },
                     perm,
                     keep_owner: old.as_ref().map(|st| (st.uid, st.gid)),
                     backup: false,
@@ -441,13 +451,15 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
             outcome.set("path", path);
             fs::add_path_info(&mut outcome, &installed.probe);
         } else {
-            target
-                .run(
-                    &format!("rm -f -- {}", oxible_shell::quote(&staged)),
-                    None,
-                    None,
-                )
-                .await?;
+            if let Some(staged) = staged {
+                target
+                    .run(
+                        &format!("rm -f -- {}", oxible_shell::quote(&staged)),
+                        None,
+                        None,
+                    )
+                    .await?;
+            }
             outcome.set("path", dest.as_str());
             fs::add_path_info(&mut outcome, &dest_probe.first());
         }
@@ -476,10 +488,9 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
 async fn fallback(
     target: &Target<'_>,
     request: &Request,
-    keep: bool,
 ) -> Result<(Fetched, Vec<u8>, Option<String>), ModuleError> {
     let out = target.run(Tool::detect_snippet(), None, None).await?;
-    let tool = Tool::from_line(out.stdout_text().trim());
+    let tool = Tool::from_output(&out.stdout_text());
     if tool == Tool::Controller {
         let (fetched, body) = http::controller_fetch(request).map_err(ModuleError::Failed)?;
         return Ok((fetched, body, None));
@@ -490,7 +501,6 @@ async fn fallback(
     let parts = sections(&out.stdout_text());
     let fetched = Fetched::from_sections(&parts, tool, &request.url);
     let body = parts.get("body").cloned().unwrap_or_default().into_bytes();
-    let _ = keep;
     Ok((fetched, body, None))
 }
 
