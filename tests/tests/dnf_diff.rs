@@ -13,9 +13,9 @@
 //!
 //! Both hosts get the same packages and the same signing key (made on the first host, copied to
 //! the second); ansible-core (pipelining on) runs each playbook on the first, oxible on the
-//! second. Compared: exit code, output line for line, the `ox*` packages, the imported keys and
-//! the repository files each host ends with; the converging play reports changed=0 on its second
-//! run.
+//! second (as root, and once as an unprivileged user with and without become). Compared: exit
+//! code, output line for line, the `ox*` packages, the imported keys and the repository files
+//! each host ends with; the converging play reports changed=0 on its second run.
 
 use std::path::PathBuf;
 
@@ -48,11 +48,12 @@ fn prepared_hosts() -> TestHosts {
     hosts
 }
 
-/// Runs `playbook` with ansible-core on h1 and with oxible on h2, at the same time.
-fn both(hosts: &TestHosts, playbook: &str) -> (Outcome, Outcome) {
+/// Runs `playbook` with ansible-core on h1 and with oxible on h2, at the same time, with
+/// `extra` arguments for both.
+fn both(hosts: &TestHosts, playbook: &str, extra: &[&str]) -> (Outcome, Outcome) {
     let work = std::env::temp_dir().join(format!("{}-work", hosts.prefix()));
     std::fs::create_dir_all(&work).expect("work dir");
-    pair::both(hosts, &work, &dir().join(playbook), &[])
+    pair::both(hosts, &work, &dir().join(playbook), extra)
 }
 
 /// The packages, keys and repository files both hosts have.
@@ -68,13 +69,17 @@ fn same_state(hosts: &TestHosts, after: &str) {
 #[test]
 fn dnf_rpm_key_and_yum_repository_match_ansible() {
     let hosts = prepared_hosts();
-    for playbook in ["dnf.yml", "keys.yml"] {
-        let (ansible, oxible) = both(&hosts, playbook);
+    for (playbook, extra) in [
+        ("dnf.yml", &[][..]),
+        ("keys.yml", &[]),
+        ("user.yml", &["-e", "ansible_user=tester"]),
+    ] {
+        let (ansible, oxible) = both(&hosts, playbook, extra);
         pair::assert_same(playbook, &ansible, &oxible, &[]);
         same_state(&hosts, playbook);
     }
     for run in 1..=2 {
-        let (ansible, oxible) = both(&hosts, "converge.yml");
+        let (ansible, oxible) = both(&hosts, "converge.yml", &[]);
         pair::assert_same(&format!("converge.yml run {run}"), &ansible, &oxible, &[]);
         if run == 2 {
             assert_eq!(

@@ -319,8 +319,34 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
                     make_parents: false,
                 },
             )
-            .await?;
-            record = installed.probe;
+            .await;
+            record = match installed {
+                Ok(installed) => installed.probe,
+                Err(ModuleError::Failed(err)) => {
+                    // Python's open() failing, as Ansible reports it.
+                    let errno = if err.contains("Permission denied") {
+                        "[Errno 13] Permission denied"
+                    } else if err.contains("No such file") {
+                        "[Errno 2] No such file or directory"
+                    } else {
+                        err.trim()
+                    };
+                    let details = format!("{errno}: '{dest}'");
+                    let mut outcome = Outcome::failure(format!("Problems handling file '{dest}'."));
+                    // The error headline joins the message and the exception's, as Ansible's
+                    // error summary does.
+                    let mut exception = Map::new();
+                    exception.insert(
+                        Value::from("msg"),
+                        Value::from(format!("Problems handling file '{dest}': {details}")),
+                    );
+                    outcome
+                        .set("details", details)
+                        .set("exception", Value::map(exception));
+                    return Ok(outcome);
+                }
+                Err(e) => return Err(e),
+            };
         }
     }
     if attrs.any()
