@@ -16,11 +16,11 @@ use oxible_tests::pair;
 /// What the modules change, as text (sources, keys, keyrings, sysctl files, alternatives,
 /// fstab, hostname files).
 const STATE: &str = r#"for f in /etc/apt/sources.list /etc/apt/sources.list.d/* /srv/lists/linked.list; do echo "== $f"; stat -c '%a %U %F' "$f"; cat "$f"; done
-for f in /home/oxkey/.ssh /home/oxkey/.ssh/authorized_keys /home/oxkey/other_keys /home/oxbare/.ssh /home/oxbare/.ssh/authorized_keys; do echo "== $f"; stat -c '%a %U %G' "$f"; [ -f "$f" ] && cat "$f"; done
-for f in /etc/sysctl.conf /etc/sysctl.d/90-ox.conf; do echo "== $f"; grep -v '^#' "$f"; done
+for f in /home/oxkey/.ssh /home/oxkey/.ssh/authorized_keys /home/oxkey/other_keys /home/oxbare/.ssh /home/oxbare/.ssh/authorized_keys /home/oxbare/linked_keys /srv/shared/keys; do echo "== $f"; stat -c '%a %U %G' "$f"; [ -f "$f" ] && cat "$f"; done
+for f in /etc/sysctl.conf /etc/sysctl.d/90-ox.conf /etc/sysctl.d/91-ox.conf; do echo "== $f"; grep -v '^#' "$f"; done
 for f in /etc/apt/trusted.gpg /etc/apt/trusted.gpg.d/* /etc/apt/keyrings/*; do [ -f "$f" ] && echo "== $f" && gpg --no-default-keyring --keyring "$f" --list-keys --with-colons 2>/dev/null | grep -E '^(pub|uid)' | cut -d: -f1,5,10; done
 echo "== alternatives"; update-alternatives --query oxtool 2>&1; update-alternatives --query oxsecond 2>&1; ls -l /usr/local/bin/oxtool /usr/local/bin/oxsecond /usr/local/share/oxtool-doc.txt 2>&1 | sed 's/.* root root [0-9]* .* [0-9:]* //' 
-echo "== fstab"; cat /etc/fstab; cat /tmp/oxfstab 2>/dev/null
+echo "== fstab"; cat /etc/fstab; cat /tmp/oxfstab 2>/dev/null; ls /etc | grep -c '^fstab\..*~$' 
 echo "== hostname"; sed "s/^oxible-test-.*/CONTAINER/" /etc/hostname
 true
 "#;

@@ -452,7 +452,10 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         script.push_str(&actions);
         let out = target.run(&script, None, None).await?;
         let stdout = out.stdout_text();
-        if let Some(line) = stdout.lines().find_map(|l| l.strip_prefix("@@backup ")) {
+        // The module reports the backup only when it set a line (unset_mount drops the name).
+        if let Some(line) = stdout.lines().find_map(|l| l.strip_prefix("@@backup "))
+            && matches!(state.as_str(), "present" | "mounted")
+        {
             backup_file = line.to_string();
         }
         let message = stdout
