@@ -150,7 +150,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         if let Some(mode) = args.get("directory_mode") {
             map.insert(Value::from("mode"), mode.clone());
         }
-        let outcome = run_file(target, &map).await?;
+        let outcome = run_file(target, &map, None).await?;
         if outcome.failed {
             return Ok(outcome);
         }
@@ -164,7 +164,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         if args.str("mode") == Some("preserve") {
             map.shift_remove(&Value::from("mode"));
         }
-        let outcome = run_file(target, &map).await?;
+        let outcome = run_file(target, &map, None).await?;
         if outcome.failed {
             return Ok(outcome);
         }
@@ -204,11 +204,16 @@ fn common_file_args(args: &Args) -> Map {
     map
 }
 
-/// Runs the `file` module with `raw` arguments on `target`.
-async fn run_file(target: &Target<'_>, raw: &Map) -> Result<Outcome, ModuleError> {
+/// Runs the `file` module with `raw` arguments on `target`, from `probed` when given (the
+/// path's probe this module already made: no second round trip).
+async fn run_file(
+    target: &Target<'_>,
+    raw: &Map,
+    probed: Option<ProbeOutput>,
+) -> Result<Outcome, ModuleError> {
     let module = crate::file::File;
     let args = Args::validate("file", module.spec(), raw)?;
-    module.run(target, args).await
+    crate::file::run_probed(target, args, probed).await
 }
 
 /// Ansible's `find_needle('files', src)`: an absolute path, else `<dir>/files/<src>` then
@@ -456,9 +461,20 @@ async fn copy_file(
         .filter(|st| st.is_reg())
         .and(found.probe.sha1.clone());
     if dest_sum.as_deref() == Some(local_sum.as_str()) {
-        let path = match (&found.probe.lstat, &found.probe.realpath) {
-            (Some(st), Some(real)) if follow && st.is_link() => real.clone(),
-            _ => found.path.clone(),
+        let (path, probed) = match (&found.probe.lstat, &found.probe.realpath) {
+            (Some(st), Some(real)) if follow && st.is_link() => (real.clone(), None),
+            // The file itself was probed (with the ids of owner/group): the file module
+            // starts from that probe.
+            _ => (
+                found.path.clone(),
+                Some(ProbeOutput {
+                    umask: found.ids.umask,
+                    uid: found.ids.uid,
+                    gid: found.ids.gid,
+                    records: vec![found.probe.clone()],
+                    content: None,
+                }),
+            ),
         };
         let mut map = common_file_args(args);
         put(&mut map, "path", path);
@@ -466,7 +482,7 @@ async fn copy_file(
         if let Some(fs::Mode::Octal(bits)) = &attrs.mode {
             put(&mut map, "mode", fs::mode_text(*bits));
         }
-        let mut outcome = run_file(target, &map).await?;
+        let mut outcome = run_file(target, &map, probed).await?;
         if let Some(path) = outcome.values.get(&Value::from("path")).cloned() {
             outcome.set("dest", path);
         }
@@ -509,7 +525,7 @@ async fn copy_file(
         if let Some(mode) = args.get("directory_mode") {
             map.insert(Value::from("mode"), mode.clone());
         }
-        let made = run_file(target, &map).await?;
+        let made = run_file(target, &map, None).await?;
         if made.failed {
             return Ok(Some(made));
         }

@@ -61,6 +61,17 @@ fn failure(msg: String, path: &str) -> Box<Outcome> {
 }
 
 async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+    run_probed(target, args, None).await
+}
+
+/// The `file` module on `target`, starting from `probed` when the caller already probed
+/// `path` (with realpath, and the ids of `owner`/`group`) in its own round trip, as `copy`
+/// does before it settles the attributes of an unchanged file.
+pub(crate) async fn run_probed(
+    target: &Target<'_>,
+    args: Args,
+    probed: Option<fs::ProbeOutput>,
+) -> Result<Outcome, ModuleError> {
     let mut path = args.str("path").unwrap_or_default().to_string();
     let attrs = Attrs::from_args(&args)?;
     let follow = args.bool("follow", true);
@@ -71,7 +82,10 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         realpath: true,
         ..Want::default()
     };
-    let mut ids = fs::probe_path(target, &path, want, &attrs).await?;
+    let mut ids = match probed {
+        Some(ids) => ids,
+        None => fs::probe_path(target, &path, want, &attrs).await?,
+    };
     let mut probe = ids.first();
     let state_arg = args.str("state");
     if !matches!(state_arg, Some("link" | "absent"))
