@@ -163,6 +163,14 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     let distro = found.get("ID").map(|s| s.trim()).unwrap_or_default();
     let s = match strategy(args.str("use"), systemd, distro) {
         Ok(s) => s,
+        // Ansible's generic strategy raises NotImplementedError: a failure without a message.
+        Err(_) if args.str("use") == Some("generic") => {
+            let mut outcome = Outcome::failure("Task failed: Module failed.");
+            let mut exception = Map::new();
+            exception.insert(Value::from("msg"), Value::from(""));
+            outcome.set("exception", Value::map(exception));
+            return Ok(outcome);
+        }
         Err(msg) => return Ok(Outcome::failure(msg)),
     };
     let names = found.get(section_name(s)).cloned().unwrap_or_default();
