@@ -78,7 +78,8 @@ fn backend_args(
     name_key: &str,
 ) -> Result<Args, ModuleError> {
     let mut raw = oxible_yaml::Map::new();
-    for param in SPEC.iter().skip(1) {
+    // `use` is the package action's own (dnf's spec lists it too): never passed on.
+    for param in SPEC.iter().filter(|p| p.name != "use") {
         let key = if param.name == "package" {
             name_key
         } else {
@@ -91,4 +92,25 @@ fn backend_args(
         }
     }
     Args::validate(module, spec, &raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxible_yaml::{Map, Value};
+
+    #[test]
+    fn backends_get_their_own_parameters() {
+        let raw: Map = [("name", "oxa"), ("use", "apt"), ("state", "installed")]
+            .into_iter()
+            .map(|(k, v)| (Value::from(k), Value::from(v)))
+            .collect();
+        let args = Args::validate("package", &SPEC, &raw).expect("package accepts it");
+        let dnf = backend_args("dnf", crate::dnf::SPEC, &args, "name").expect("dnf accepts it");
+        assert_eq!(dnf.strings("name"), ["oxa"]);
+        assert!(dnf.get("use").is_none());
+        // apt has no state `installed`: its own spec says so.
+        let err = backend_args("apt", crate::apt::SPEC, &args, "package").expect_err("apt refuses");
+        assert!(err.to_string().contains("value of state must be one of"));
+    }
 }
