@@ -10,6 +10,7 @@ macro_rules! fixtures {
 }
 
 fixtures!(
+    files_touch_times: false,
     files_file_states: false,
     files_file_check: false,
     files_stat: false,

@@ -136,10 +136,17 @@ pub(crate) async fn run_probed(
         }
         _ => existing(&path, &probe, &ids, &attrs, follow, state == "touch"),
     };
-    let plan = match plan {
+    let mut plan = match plan {
         Ok(plan) => plan,
         Err(outcome) => return Ok(*outcome),
     };
+    let times = match Times::from_args(&args, state) {
+        Ok(times) => times,
+        Err(msg) => return Ok(*failure(msg, &path)),
+    };
+    if matches!(state, "touch" | "file" | "directory" | "hard") {
+        times.apply(&mut plan, state == "touch", prev_state == "absent");
+    }
     if !target.check_mode
         && let Err(ModuleError::Failed(msg)) = fs::run_all(target, &plan.commands).await
     {
@@ -270,6 +277,55 @@ fn resolved(path: &str, probe: &Probe, follow: bool) -> String {
     match (&probe.lstat, &probe.realpath) {
         (Some(st), Some(real)) if follow && st.is_link() && probe.target.is_some() => real.clone(),
         _ => path.to_string(),
+    }
+}
+
+/// `access_time` and `modification_time`: `now` or `preserve` (the default, except for
+/// `state: touch`, whose default is `now`), as Ansible's `file` module.
+struct Times {
+    access_now: bool,
+    modification_now: bool,
+}
+
+impl Times {
+    fn from_args(args: &Args, state: &str) -> Result<Self, String> {
+        let default = if state == "touch" { "now" } else { "preserve" };
+        let now = |param: &str| match args.str(param).unwrap_or(default) {
+            "now" => Ok(true),
+            "preserve" => Ok(false),
+            other => Err(format!(
+                "{param}={other}: oxible sets times to 'now' or keeps them ('preserve'); explicit timestamps are not supported"
+            )),
+        };
+        Ok(Self {
+            access_now: now("access_time")?,
+            modification_now: now("modification_time")?,
+        })
+    }
+
+    /// Makes `plan` touch the times asked for (a change, as in Ansible); `touch` plans start
+    /// with a plain `touch`, which keeps its job of creating a missing file.
+    fn apply(&self, plan: &mut Plan, touch: bool, absent: bool) {
+        let flags = match (self.access_now, self.modification_now) {
+            (true, true) => Some(""),
+            (true, false) => Some("-a "),
+            (false, true) => Some("-m "),
+            (false, false) => None,
+        };
+        let quoted = oxible_shell::quote(&plan.path);
+        if touch {
+            match flags {
+                Some(flags) => plan.commands[0] = format!("touch {flags}-- {quoted}"),
+                None if absent => {}
+                None => {
+                    plan.commands.remove(0);
+                    plan.changed = !plan.commands.is_empty();
+                }
+            }
+        } else if let Some(flags) = flags {
+            plan.commands.push(format!("touch -c {flags}-- {quoted}"));
+            plan.changed = true;
+        }
     }
 }
 
