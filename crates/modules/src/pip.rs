@@ -814,8 +814,7 @@ impl Requirement {
             }
         }
         let marker = match rest.strip_prefix(';') {
-            Some(m) if !m.trim().is_empty() => Some(m.trim().to_string()),
-            Some(_) => return None,
+            Some(m) => Some(marker::normalize(m)?),
             None if rest.trim().is_empty() => None,
             None => return None,
         };
@@ -861,6 +860,126 @@ impl std::fmt::Display for Requirement {
             write!(f, "; {marker}")?;
         }
         Ok(())
+    }
+}
+
+/// PEP 508 environment markers, checked and printed as packaging 21.3's `Marker` does.
+mod marker {
+    /// The marker variables, with their old spellings (`os.name`) mapped to the new.
+    const VARIABLES: &[(&str, &str)] = &[
+        ("implementation_version", "implementation_version"),
+        (
+            "platform_python_implementation",
+            "platform_python_implementation",
+        ),
+        ("implementation_name", "implementation_name"),
+        ("python_full_version", "python_full_version"),
+        ("platform_release", "platform_release"),
+        ("platform_version", "platform_version"),
+        ("platform_machine", "platform_machine"),
+        ("platform_system", "platform_system"),
+        ("python_version", "python_version"),
+        ("sys_platform", "sys_platform"),
+        ("os_name", "os_name"),
+        ("os.name", "os_name"),
+        ("sys.platform", "sys_platform"),
+        ("platform.version", "platform_version"),
+        ("platform.machine", "platform_machine"),
+        (
+            "platform.python_implementation",
+            "platform_python_implementation",
+        ),
+        ("python_implementation", "platform_python_implementation"),
+        ("extra", "extra"),
+    ];
+    const OPERATORS: &[&str] = &[
+        "===", "==", ">=", "<=", "!=", "~=", ">", "<", "not in", "in",
+    ];
+
+    /// A parsed marker: comparisons, `and`/`or`, and parenthesised groups.
+    enum Node {
+        Item(String),
+        BoolOp(&'static str),
+        Group(Vec<Node>),
+    }
+
+    /// The marker as packaging prints it (`python_version > "3"`), or `None` when packaging
+    /// rejects it.
+    pub(super) fn normalize(text: &str) -> Option<String> {
+        let mut rest = text.trim_start();
+        let nodes = expr(&mut rest)?;
+        rest.trim().is_empty().then(|| list(&nodes, true))
+    }
+
+    /// `atom (and|or atom)*`: pyparsing flattens the chain into one list.
+    fn expr(rest: &mut &str) -> Option<Vec<Node>> {
+        let mut nodes = vec![atom(rest)?];
+        while let Some(op) = ["and", "or"].into_iter().find(|op| rest.starts_with(op)) {
+            let mut after = rest[op.len()..].trim_start();
+            let next = atom(&mut after)?;
+            nodes.push(Node::BoolOp(op));
+            nodes.push(next);
+            *rest = after;
+        }
+        Some(nodes)
+    }
+
+    /// A comparison, or a parenthesised expression.
+    fn atom(rest: &mut &str) -> Option<Node> {
+        if let Some(inner) = rest.strip_prefix('(') {
+            let mut inner = inner.trim_start();
+            let nodes = expr(&mut inner)?;
+            *rest = inner.strip_prefix(')')?.trim_start();
+            return Some(Node::Group(nodes));
+        }
+        let left = operand(rest)?;
+        let op = OPERATORS.iter().find(|op| rest.starts_with(**op))?;
+        *rest = rest[op.len()..].trim_start();
+        let right = operand(rest)?;
+        Some(Node::Item(format!("{left} {op} {right}")))
+    }
+
+    /// A variable (its canonical name) or a quoted string (printed in double quotes).
+    fn operand(rest: &mut &str) -> Option<String> {
+        let text = *rest;
+        let (printed, len) =
+            if let Some(q) = text.chars().next().filter(|c| *c == '\'' || *c == '"') {
+                let end = text[1..].find(q)? + 1;
+                (format!("\"{}\"", &text[1..end]), end + 1)
+            } else {
+                let (name, canonical) = VARIABLES
+                    .iter()
+                    .filter(|(name, _)| text.starts_with(name))
+                    .max_by_key(|(name, _)| name.len())?;
+                (canonical.to_string(), name.len())
+            };
+        *rest = text[len..].trim_start();
+        Some(printed)
+    }
+
+    /// packaging's `_format_marker`: a lone item or group loses its parentheses, the top level
+    /// never has any.
+    fn list(nodes: &[Node], first: bool) -> String {
+        if let [only] = nodes
+            && !matches!(only, Node::BoolOp(_))
+        {
+            return one(only, true);
+        }
+        let inner: Vec<String> = nodes.iter().map(|n| one(n, false)).collect();
+        if first {
+            inner.join(" ")
+        } else {
+            format!("({})", inner.join(" "))
+        }
+    }
+
+    /// One node of a list, printed.
+    fn one(node: &Node, first: bool) -> String {
+        match node {
+            Node::Item(text) => text.clone(),
+            Node::BoolOp(op) => op.to_string(),
+            Node::Group(nodes) => list(nodes, first),
+        }
     }
 }
 
@@ -1180,6 +1299,33 @@ mod tests {
         assert_eq!(show("git+https://x/y"), "git+https://x/y");
         assert_eq!(show("oxpkg>=1.0 <2"), "oxpkg>=1.0 <2");
         assert!(Package::new("oxpkg~=1").req.is_none());
+        assert_eq!(
+            show("oxpkg; python_version>'3'"),
+            r#"oxpkg; python_version > "3""#
+        );
+        assert_eq!(
+            show(
+                r#"oxpkg>=1;python_version >= "3.8" and (os_name=='posix' or sys_platform == "linux")"#
+            ),
+            r#"oxpkg>=1; python_version >= "3.8" and (os_name == "posix" or sys_platform == "linux")"#
+        );
+        assert_eq!(
+            show(r#"oxpkg ; os.name == "posix""#),
+            r#"oxpkg; os_name == "posix""#
+        );
+        assert_eq!(
+            show(r#"oxpkg; python_version == "3" or ((os_name == "nt"))"#),
+            r#"oxpkg; python_version == "3" or os_name == "nt""#
+        );
+        assert_eq!(
+            show(r#"oxpkg @ https://x/y.whl ; os_name=="posix""#),
+            r#"oxpkg@ https://x/y.whl ; os_name == "posix""#
+        );
+        assert_eq!(
+            show(r#"oxpkg; python_version not in "2.7, 3.4""#),
+            r#"oxpkg; python_version not in "2.7, 3.4""#
+        );
+        assert_eq!(show(r#"oxpkg; foo == "x""#), r#"oxpkg; foo == "x""#);
         assert_eq!(
             Package::new("oxpkg").with_version("1.0").to_string(),
             "oxpkg==1.0"
