@@ -257,12 +257,96 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         }
         script.push_str("fi; ");
     }
+    let flag_of = |handler: &str| {
+        TAR_HANDLERS
+            .iter()
+            .find(|(name, _)| *name == handler)
+            .map(|(_, f)| *f)
+            .unwrap_or_default()
+    };
+    // The listing and comparison commands of a handler (`tar` is the tar command's word).
+    let commands = |handler: &str, tar: &str| {
+        let zip = handler.starts_with("Zip");
+        let flag = flag_of(handler);
+        let list_cmd = if zip {
+            format!("zipinfo -1 {qs}")
+        } else {
+            let mut words = vec!["--list".to_string(), "-C".into(), dest.clone()];
+            words.extend(tar_tail(flag));
+            words.extend(tar_excludes.iter().cloned());
+            words.extend(["-f".into(), src.clone()]);
+            words.extend(includes.iter().cloned());
+            format!("(cd {qd} && {tar} {})", oxible_shell::join(&words))
+        };
+        let check_cmd = if zip {
+            let mut words = vec!["zipinfo".to_string()];
+            if handler == "ZipZArchive" {
+                words = vec!["unzip".into(), "-Zl".into()];
+            }
+            words.extend(["-T".into(), "-s".into(), src.clone()]);
+            if !zip_excludes.is_empty() {
+                words.push("-x".into());
+                words.extend(zip_excludes.iter().cloned());
+            }
+            words.extend(includes.iter().cloned());
+            oxible_shell::join(&words)
+        } else {
+            let mut words = vec!["--diff".to_string(), "-C".into(), dest.clone()];
+            words.extend(tar_tail(flag));
+            if let Some(owner) = &attrs.owner {
+                words.push(format!("--owner={}", oxible_shell::quote(owner)));
+            }
+            if let Some(group) = &attrs.group {
+                words.push(format!("--group={}", oxible_shell::quote(group)));
+            }
+            if keep_newer {
+                words.push("--keep-newer-files".into());
+            }
+            words.extend(tar_excludes.iter().cloned());
+            words.extend(["-f".into(), src.clone()]);
+            words.extend(includes.iter().cloned());
+            format!("(cd {qd} && {tar} {})", oxible_shell::join(&words))
+        };
+        (list_cmd, check_cmd)
+    };
+    let stat_loop = format!(
+        "while IFS= read -r f; do f=${{f#/}}; p=\"$d/$f\"; if [ -e \"$p\" ] || [ -L \"$p\" ]; then {}; \
+         if [ -f \"$p\" ] && ! [ -L \"$p\" ]; then printf 'C %s\\t%s\\n' \"$(gzip -c < \"$p\" | tail -c8 | od -An -tu4 -N4 | tr -d ' ')\" \"$p\"; fi; fi; done",
+        fs::stat_line_snippet("\"$p\"")
+    );
+    let paths_of = |list: &str| {
+        format!("{{ {list}; {list} | grep / | cut -d/ -f1; }} 2>/dev/null | {stat_loop}")
+    };
     script.push_str("printf 'H %s\\nP %s\\n' \"$H\" \"$TAR\"; ");
+    // Each handler's listing and comparison, run for the one picked, in the same command.
+    script.push_str("case \"$H\" in\n");
+    for handler in ["ZipArchive", "ZipZArchive"]
+        .into_iter()
+        .chain(TAR_HANDLERS.iter().map(|(name, _)| *name))
+    {
+        let zip = handler.starts_with("Zip");
+        let (list_cmd, check_cmd) = commands(handler, "\"$TAR\"");
+        script.push_str(&format!("{handler})\n"));
+        script.push_str(&section("list", &format!("{list_cmd} 2>/dev/null")));
+        script.push_str(&section(
+            "check",
+            &format!("{check_cmd} 2>&1; echo \"@rc $?\""),
+        ));
+        if zip || attrs.any() {
+            script.push_str(&section("stat", &paths_of(&list_cmd)));
+        }
+        if zip {
+            script.push_str(&section("crc", &format!("unzip -v {qs} 2>/dev/null")));
+        }
+        script.push_str(";;\n");
+    }
+    script.push_str("esac\n");
     script.push_str(&section("why", "cat \"$R\"; rm -f \"$E\" \"$R\""));
     let out = target.run(&script, None, None).await?;
     let text = out.stdout_text();
     let line_tag = |t: &str| {
-        text.lines()
+        crate::system::head(&text)
+            .lines()
             .find_map(|l| l.strip_prefix(t).and_then(|r| r.strip_prefix(' ')))
             .unwrap_or_default()
             .to_string()
@@ -293,74 +377,9 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         )));
     }
     let zip = handler.starts_with("Zip");
-    let flag = TAR_HANDLERS
-        .iter()
-        .find(|(name, _)| *name == handler)
-        .map(|(_, f)| *f)
-        .unwrap_or_default();
-
-    // The listing and the comparison.
-    let list_cmd = if zip {
-        format!("zipinfo -1 {qs}")
-    } else {
-        let mut words = vec![tar_path.clone(), "--list".into(), "-C".into(), dest.clone()];
-        words.extend(tar_tail(flag));
-        words.extend(tar_excludes.iter().cloned());
-        words.extend(["-f".into(), src.clone()]);
-        words.extend(includes.iter().cloned());
-        format!("(cd {qd} && {})", oxible_shell::join(&words))
-    };
-    let stat_loop = format!(
-        "while IFS= read -r f; do f=${{f#/}}; p=\"$d/$f\"; if [ -e \"$p\" ] || [ -L \"$p\" ]; then {}; \
-         if [ -f \"$p\" ] && ! [ -L \"$p\" ]; then printf 'C %s\\t%s\\n' \"$(gzip -c < \"$p\" | tail -c8 | od -An -tu4 -N4 | tr -d ' ')\" \"$p\"; fi; fi; done",
-        fs::stat_line_snippet("\"$p\"")
-    );
-    let paths_of = |list: &str| {
-        format!("{{ {list}; {list} | grep / | cut -d/ -f1; }} 2>/dev/null | {stat_loop}")
-    };
-    let check_cmd = if zip {
-        let mut words = vec!["zipinfo".to_string()];
-        if handler == "ZipZArchive" {
-            words = vec!["unzip".into(), "-Zl".into()];
-        }
-        words.extend(["-T".into(), "-s".into(), src.clone()]);
-        if !zip_excludes.is_empty() {
-            words.push("-x".into());
-            words.extend(zip_excludes.iter().cloned());
-        }
-        words.extend(includes.iter().cloned());
-        oxible_shell::join(&words)
-    } else {
-        let mut words = vec![tar_path.clone(), "--diff".into(), "-C".into(), dest.clone()];
-        words.extend(tar_tail(flag));
-        if let Some(owner) = &attrs.owner {
-            words.push(format!("--owner={}", oxible_shell::quote(owner)));
-        }
-        if let Some(group) = &attrs.group {
-            words.push(format!("--group={}", oxible_shell::quote(group)));
-        }
-        if keep_newer {
-            words.push("--keep-newer-files".into());
-        }
-        words.extend(tar_excludes.iter().cloned());
-        words.extend(["-f".into(), src.clone()]);
-        words.extend(includes.iter().cloned());
-        format!("(cd {qd} && {})", oxible_shell::join(&words))
-    };
-    let mut script = format!("LC_ALL=C; export LC_ALL; s={qs}; d={qd}; ");
-    script.push_str(&section("list", &format!("{list_cmd} 2>/dev/null")));
-    script.push_str(&section(
-        "check",
-        &format!("{check_cmd} 2>&1; echo \"@rc $?\""),
-    ));
-    if zip || attrs.any() {
-        script.push_str(&section("stat", &paths_of(&list_cmd)));
-    }
-    if zip {
-        script.push_str(&section("crc", &format!("unzip -v {qs} 2>/dev/null")));
-    }
-    let out = target.run(&script, None, None).await?;
-    let parts = sections(&out.stdout_text());
+    let flag = flag_of(&handler);
+    let (list_cmd, _) = commands(&handler, &oxible_shell::quote(&tar_path));
+    let parts = sections(&text);
     let get = |name: &str| parts.get(name).cloned().unwrap_or_default();
     let files: Vec<String> = get("list")
         .lines()
