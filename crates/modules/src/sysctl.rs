@@ -179,13 +179,10 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     };
     let mut script = String::new();
     if set_proc {
-        let word = if value.split_whitespace().next().is_some() {
-            format!("\"{value}\"")
-        } else {
-            value.clone()
-        };
+        // Ansible quotes the value inside a command string that is split shell-style again,
+        // so sysctl gets `name=value` as one word.
         script.push_str(&checked(
-            format!("sysctl {e}-w {}", quote(&format!("{name}={word}"))),
+            format!("sysctl {e}-w {}", quote(&format!("{name}={value}"))),
             format!("setting {name} failed: "),
         ));
     }
