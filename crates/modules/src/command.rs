@@ -76,9 +76,6 @@ async fn run(target: &Target<'_>, args: Args, through_shell: bool) -> Result<Out
             .set("rc", Value::from(0))
             .set("stdout", stdout.as_str())
             .set("stderr", "");
-        outcome
-            .set("stdout_lines", lines(&stdout))
-            .set("stderr_lines", lines(""));
         return Ok(outcome);
     }
     if target.check_mode {
@@ -115,9 +112,6 @@ async fn run(target: &Target<'_>, args: Args, through_shell: bool) -> Result<Out
         "delta",
         delta(ended.duration_since(started).unwrap_or_default()),
     );
-    outcome
-        .set("stdout_lines", lines(&stdout))
-        .set("stderr_lines", lines(&stderr));
     outcome.failed = out.rc != 0;
     outcome.msg = Some(
         if outcome.failed {

@@ -67,6 +67,17 @@ impl Outcome {
         if self.failed {
             result.insert(Value::from("failed"), Value::from(true));
         }
+        // As Ansible's action layer adds them to every module's result: `stdout_lines` and
+        // `stderr_lines` next to `stdout`/`stderr`, unless the module gave its own.
+        for (text, lines) in [("stdout", "stdout_lines"), ("stderr", "stderr_lines")] {
+            let (text, lines) = (Value::from(text), Value::from(lines));
+            if let Some(value) = result.get(&text)
+                && !result.contains_key(&lines)
+            {
+                let split = crate::command::lines(value.as_str().unwrap_or_default());
+                result.insert(lines, split);
+            }
+        }
         result
     }
 }
