@@ -51,8 +51,18 @@ module!(
 /// Shell functions the script uses: Ansible's `is_remote_branch`, `is_remote_tag`,
 /// `get_head_branch`, `get_remote_head` and a failure reporter.
 const FUNCTIONS: &str = r#"
-isbranch() { "$G" ls-remote "$1" -h "refs/heads/$version" 2>/dev/null | grep -qF -- "$version"; }
-istag() { "$G" ls-remote "$1" -t "refs/tags/$version" 2>/dev/null | grep -qF -- "$version"; }
+trap 'cat "$tf" 2>/dev/null; rm -f "$to" "$te" "$tf"' EXIT
+fail() { printf '\n\001fail\n%s' "$1" >>"$tf"; exit 1; }
+run() { # the command as Ansible prints it, then its output on failure
+  c="$*"; "$@" >"$to" 2>"$te"; r=$?
+  if [ $r -ne 0 ]; then
+    { printf '\n\001cmd\n%s' "$c"; printf '\n\001rc\n%s' "$r"; printf '\n\001stdout\n'; cat "$to"; printf '\n\001stderr\n'; cat "$te"; } >>"$tf"
+  fi
+  return $r
+}
+chk() { run "$@" || fail "$(cat "$te")"; } # run_command(check_rc=True): stderr is the message
+isbranch() { chk "$G" ls-remote "$1" -h "refs/heads/$version"; grep -qF -- "$version" "$to"; }
+istag() { chk "$G" ls-remote "$1" -t "refs/tags/$version"; grep -qF -- "$version" "$to"; }
 headbranch() {
   b=$("$G" symbolic-ref -q --short HEAD 2>/dev/null) || b=$("$G" symbolic-ref -q --short "refs/remotes/$remote/HEAD" 2>/dev/null | sed "s,^$remote/,,")
   printf '%s' "$b"
@@ -60,11 +70,12 @@ headbranch() {
 remotehead() { # $1: the remote (the repo URL when cloning)
   tag=
   if [ "$version" = HEAD ]; then
-    if [ "$1" = "$repo" ]; then o=$("$G" ls-remote "$1" -h HEAD); else o=$("$G" ls-remote "$1" -h "refs/heads/$(headbranch)"); fi
-  elif isbranch "$1"; then o=$("$G" ls-remote "$1" -h "refs/heads/$version")
-  elif istag "$1"; then tag=1; o=$("$G" ls-remote "$1" -t "refs/tags/$version*")
+    if [ "$1" = "$repo" ]; then chk "$G" ls-remote "$1" -h HEAD; else chk "$G" ls-remote "$1" -h "refs/heads/$(headbranch)"; fi
+  elif isbranch "$1"; then chk "$G" ls-remote "$1" -h "refs/heads/$version"
+  elif istag "$1"; then tag=1; chk "$G" ls-remote "$1" -t "refs/tags/$version*"
   else printf '%s' "$version"; return 0; fi
-  [ -n "$o" ] || return 1
+  o=$(cat "$to")
+  [ -n "$o" ] || return 2
   if [ -n "$tag" ]; then
     l=$(printf '%s\n' "$o" | grep -F -- "$version^{}" | head -n1)
     [ -n "$l" ] || l=$(printf '%s\n' "$o" | grep -- "$version\$" | tail -n1)
@@ -72,11 +83,10 @@ remotehead() { # $1: the remote (the repo URL when cloning)
   fi
   printf '%s' "$o" | head -n1 | cut -f1 | cut -d' ' -f1
 }
-fail() { printf '\n\001fail\n%s' "$1"; exit 0; }
-run() { # the command as Ansible prints it, then its output on failure
-  c="$*"; "$@" >"$to" 2>"$te"; r=$?
-  if [ $r -ne 0 ]; then printf '\n\001cmd\n%s' "$c"; printf '\n\001rc\n%s' "$r"; printf '\n\001stdout\n'; cat "$to"; printf '\n\001stderr\n'; cat "$te"; fi
-  return $r
+head_of() { # the remote head, or the failure
+  a=$(remotehead "$1"); r=$?
+  [ $r -ne 1 ] || exit 1
+  [ $r -eq 0 ] || fail "Could not determine remote revision for $version"
 }
 "#;
 
@@ -101,11 +111,17 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         .str("executable")
         .map(q)
         .unwrap_or_else(|| "$(command -v git || echo git)".to_string());
+    // As Ansible: a local path is cloned as a `file://` URL.
+    let repo = if repo.starts_with('/') {
+        format!("file://{repo}")
+    } else {
+        repo
+    };
     let repo_norm = crate::fs::normpath(&repo);
     let mut script = format!(
         "LC_ALL=C; export LC_ALL; G={git}; repo={}; dest={}; version={}; remote={}; repo_norm={}; \
          check={}; clone={}; update={}; force={}; bare={}; depth={}; single={}; refspec={}; \
-         to=$(mktemp) && te=$(mktemp) || exit 1; trap 'rm -f \"$to\" \"$te\"' EXIT\n{FUNCTIONS}",
+         to=$(mktemp) && te=$(mktemp) && tf=$(mktemp) || exit 1\n{FUNCTIONS}",
         q(&repo),
         q(&dest),
         q(&version),
@@ -194,7 +210,7 @@ sec() { printf '\n\001%s\n%s' "$1" "$2"; }
 if [ -n "$bare" ]; then cfg="$dest/config"; else cfg="$dest/.git/config"; fi
 if [ ! -f "$cfg" ]; then
   if [ -n "$check" ] || [ -z "$clone" ]; then
-    a=$(remotehead "$repo") || fail "Could not determine remote revision for $version"
+    head_of "$repo"
     sec after "$a"; sec changed ""; exit 0
   fi
   mkdir -p -- "$(dirname -- "$dest")" 2>/dev/null
@@ -207,7 +223,7 @@ if [ ! -f "$cfg" ]; then
     elif [ -n "$bt" ]; then set -- "$@" --depth "$depth" --branch "$version"; fi
   fi
   if [ -n "$single" ]; then set -- "$@" --single-branch; [ -z "$bt" ] || set -- "$@" --branch "$version"; fi
-  run "$G" "$@" "$repo" "$dest" || fail "Failed to clone $repo"
+  chk "$G" "$@" "$repo" "$dest"
   if [ -n "$bare" ] && [ "$remote" != origin ]; then (cd "$dest" && "$G" remote add "$remote" "$repo"); fi
   if [ -n "$refspec" ]; then (cd "$dest" && "$G" fetch ${depth:+--depth "$depth"} "$remote" "$refspec" >/dev/null 2>&1); fi
   sec before ""
@@ -234,7 +250,7 @@ else
   fi
   sec urlchanged "$uc"
   if [ -n "$check" ]; then
-    a=$(remotehead "$remote") || fail "Could not determine remote revision for $version"
+    head_of "$remote"
     sec after "$a"; exit 0
   fi
   set -- fetch; specs=
@@ -253,7 +269,7 @@ else
     [ -z "$refspec" ] || specs="$specs $refspec"
   fi
   [ -z "$force" ] || set -- "$@" --force
-  run "$G" "$@" "$remote" $specs || fail "Failed to download remote objects and refs"
+  run "$G" "$@" "$remote" $specs || fail "Failed to download remote objects and refs: $(cat "$to") $(cat "$te")"
 fi
 if [ -z "$bare" ]; then
   if [ "$version" = HEAD ]; then
