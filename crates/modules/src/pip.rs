@@ -52,7 +52,8 @@ const PYTHONS: &str =
 
 /// Shell functions the script uses: `bp NAME` finds an executable as Ansible's
 /// `get_bin_path` (PATH, then the sbin directories), `bpaths` lists where it looked (for the
-/// message), `pyfind` the interpreter, `plist` reads the installed set as `_get_packages`.
+/// message), `plist PIP…` reads the installed set into `$T/o` and `$T/e` as `_get_packages`
+/// (`pip list --format=freeze`, else `pip freeze`) and says which worked.
 const FUNCTIONS: &str = r#"bp() { _i=$IFS; IFS=:; for _d in $PATH /sbin /usr/sbin /usr/local/sbin; do if [ -n "$_d" ] && [ -x "$_d/$1" ] && [ ! -d "$_d/$1" ]; then IFS=$_i; printf '%s\n' "$_d/$1"; return 0; fi; done; IFS=$_i; return 1; }
 bpaths() { _r=$PATH; for _d in /sbin /usr/sbin /usr/local/sbin; do case ":$PATH:" in *":$_d:"*) ;; *) [ ! -e "$_d" ] || _r="$_r:$_d";; esac; done; printf '%s\n' "$_r"; }
 plist() { if (cd "$D" && LANG=C.UTF-8 LC_ALL=C.UTF-8 LC_MESSAGES=C.UTF-8 "$@" list --format=freeze) >"$T/o" 2>"$T/e"; then echo list; elif (cd "$D" && "$@" freeze) >"$T/o" 2>"$T/e"; then echo freeze; else echo fail; fi; }
@@ -427,9 +428,6 @@ impl Job<'_> {
                 .map_or_else(|| "\"${TMPDIR:-/tmp}\"".to_string(), path_expr)
         );
         s += &format!("PY=; for _p in {PYTHONS}; do PY=$(command -v \"$_p\") && break; done\n");
-        let fail = |kind: &str, detail: &str| {
-            format!("{{ printf '\\n\\001fail\\n{kind}\\n'; printf '%s\\n' {detail}; exit 0; }}")
-        };
         if let Some(venv) = self.venv {
             s += &format!(
                 "V={}\n{}",
@@ -440,7 +438,7 @@ impl Job<'_> {
             if check {
                 s += &section("novenv", "exit 0");
             } else {
-                s += &self.venv_script(venv, &fail);
+                s += &self.venv_script(venv);
             }
             s += "fi\n";
             s += &format!(
@@ -449,8 +447,10 @@ impl Job<'_> {
             );
         } else {
             match self.executable {
-                Some(exe) if exe.starts_with('/') => s += &format!("set -- {}\n", path_expr(exe)),
-                Some(exe) if exe.starts_with("~/") => s += &format!("set -- {}\n", path_expr(exe)),
+                // An absolute path (after `~` expansion) is used as it is.
+                Some(exe) if exe.starts_with('/') || exe.starts_with("~/") => {
+                    s += &format!("set -- {}\n", path_expr(exe))
+                }
                 Some(exe) => {
                     s += &format!(
                         "_x=$(bp {}) || {}\nset -- \"$_x\"\n",
@@ -499,7 +499,7 @@ impl Job<'_> {
     }
 
     /// Creates the missing virtualenv (not in check mode), as `setup_virtualenv`.
-    fn venv_script(&self, venv: &VenvPlan, fail: &dyn Fn(&str, &str) -> String) -> String {
+    fn venv_script(&self, venv: &VenvPlan) -> String {
         let mut s = String::new();
         let first = venv.command.first().map_or("", String::as_str);
         if first.contains('/') {
@@ -581,6 +581,12 @@ impl Job<'_> {
             )),
         }
     }
+}
+
+/// A shell group that reports failure `kind` (a [`section`] named `fail`: the kind, then each
+/// word of `detail` on its own line) and ends the script; it follows `||` or stands alone.
+fn fail(kind: &str, detail: &str) -> String {
+    format!("{{ printf '\\n\\001fail\\n{kind}\\n'; printf '%s\\n' {detail}; exit 0; }}")
 }
 
 /// A path parameter as a shell word, `~` expanded on the target (Ansible's `type='path'`).
