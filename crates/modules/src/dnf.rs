@@ -125,6 +125,56 @@ impl Pkg {
     }
 }
 
+/// A comps group or environment as `dnf group list --ids` lists it.
+#[derive(Debug, Clone, PartialEq)]
+struct Group {
+    id: String,
+    name: String,
+    installed: bool,
+    environment: bool,
+}
+
+impl Group {
+    /// The groups of a `dnf group list --ids` listing (`Installed Groups:` … headers, then
+    /// `   Name (id)` lines).
+    fn parse_all(text: &str) -> Vec<Group> {
+        let mut out = Vec::new();
+        let (mut installed, mut environment) = (false, false);
+        for line in text.lines() {
+            if !line.starts_with(' ') {
+                installed = line.starts_with("Installed");
+                environment = line.contains("Environment");
+                continue;
+            }
+            let line = line.trim();
+            if let Some((name, id)) = line.strip_suffix(')').and_then(|l| l.rsplit_once(" (")) {
+                out.push(Group {
+                    id: id.to_string(),
+                    name: name.to_string(),
+                    installed,
+                    environment,
+                });
+            }
+        }
+        out
+    }
+
+    /// dnf's `group_by_pattern`, then `environment_by_pattern`: the first group whose id or
+    /// name matches `pattern` (a glob, case-insensitive).
+    fn find<'a>(groups: &'a [Group], pattern: &str) -> Option<&'a Group> {
+        let pattern = pattern.to_lowercase();
+        let matches = |g: &&Group| {
+            oxible_inventory::fnmatch(&pattern, &g.id.to_lowercase())
+                || oxible_inventory::fnmatch(&pattern, &g.name.to_lowercase())
+        };
+        groups
+            .iter()
+            .filter(|g| !g.environment)
+            .find(matches)
+            .or_else(|| groups.iter().filter(|g| g.environment).find(matches))
+    }
+}
+
 /// What a name in `name:` stands for, as Ansible's `_parse_spec_group_file` sorts them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Kind {
@@ -138,7 +188,7 @@ enum Kind {
     File,
     /// A remote `.rpm` (downloaded by the probe).
     Url,
-    /// `@group`, `@module:stream` or a name with `/`: not implemented.
+    /// `@group`, `@environment` (or a name with `/`); `@module:stream` is not implemented.
     Group,
 }
 
@@ -632,6 +682,10 @@ struct Plan {
     install: Vec<String>,
     upgrade: Vec<String>,
     remove: Vec<String>,
+    /// Groups and environments (ids) for `dnf group install`/`upgrade`/`remove`.
+    group_install: Vec<String>,
+    group_upgrade: Vec<String>,
+    group_remove: Vec<String>,
     /// `dnf upgrade` of everything (`name: '*'`, `state: latest`).
     upgrade_all: bool,
     autoremove: bool,
@@ -642,6 +696,9 @@ struct Plan {
 impl Plan {
     fn is_empty(&self) -> bool {
         self.install.is_empty()
+            && self.group_install.is_empty()
+            && self.group_upgrade.is_empty()
+            && self.group_remove.is_empty()
             && self.upgrade.is_empty()
             && self.remove.is_empty()
             && !self.upgrade_all
@@ -677,6 +734,12 @@ impl Job<'_> {
             // Remote packages are downloaded here, removed once the task is done.
             script.push_str("tmpd=$(mktemp -d /tmp/oxible-dnf.XXXXXX)\n");
             script.push_str(&section("tmp", "echo \"$tmpd\""));
+        }
+        if self.names.iter().any(|n| kind(n) == Kind::Group) {
+            script.push_str(&section(
+                "groups",
+                &format!("dnf {} -q group list --ids 2>/dev/null", self.opts),
+            ));
         }
         script.push_str(&section("before", &format!("{rpm} -qa --qf {QF}")));
         for (i, name) in self.names.iter().enumerate() {
@@ -748,6 +811,8 @@ impl Job<'_> {
             return Ok(fail(dnf_error(&out.stdout_text()), Some(1)));
         }
         let before = Pkg::parse_all(get("before"));
+        let groups = Group::parse_all(get("groups"));
+        let mut group_notes: Vec<String> = Vec::new();
         let mut plan = Plan::default();
         let latest = self.state == "latest";
         let allow_downgrade = self.args.bool("allow_downgrade", false);
@@ -761,10 +826,37 @@ impl Job<'_> {
                 let matched = Pkg::parse_all(found);
                 match kind(name) {
                     Kind::Group => {
-                        return Ok(fail(
-                            format!("oxible's dnf does not implement groups and modules ({name})"),
-                            None,
-                        ));
+                        let spec = name.trim_start_matches('@').trim();
+                        let Some(group) = Group::find(&groups, spec) else {
+                            if self.is_module(spec).await? {
+                                return Ok(fail(
+                                    format!("oxible's dnf does not implement modules ({name})"),
+                                    None,
+                                ));
+                            }
+                            return Ok(fail(format!("No group {spec} available."), None));
+                        };
+                        let id = group.id.clone();
+                        // Ansible reports groups (not environments) as it marks them.
+                        let note = |what: &str| {
+                            (!group.environment).then(|| format!("Group {id} {what}."))
+                        };
+                        match self.state {
+                            "absent" => {
+                                if group.installed {
+                                    plan.group_remove.push(id.clone());
+                                }
+                            }
+                            "latest" if group.installed => {
+                                group_notes.extend(note("upgraded"));
+                                plan.group_upgrade.push(id.clone());
+                            }
+                            "latest" if update_only => {}
+                            _ => {
+                                group_notes.extend(note("installed"));
+                                plan.group_install.push(id.clone());
+                            }
+                        }
                     }
                     Kind::File | Kind::Url => {
                         let (path, pkg) = match kind(name) {
@@ -879,12 +971,30 @@ impl Job<'_> {
                 notes.append(&mut plan.notes);
                 plan.notes = notes;
             }
+            // Group results follow the files' and precede the packages'.
+            let at = plan
+                .notes
+                .iter()
+                .take_while(|n| n.starts_with("Installed "))
+                .count();
+            plan.notes.splice(at..at, group_notes);
             plan.autoremove = self.args.bool("autoremove", false) && self.state == "absent";
         }
         if plan.is_empty() {
             return Ok(done(false, "Nothing to do", plan.notes));
         }
         self.execute(plan, &before).await
+    }
+
+    /// Whether dnf knows a module stream by the name of `spec` (`name[:stream][/profile]`).
+    async fn is_module(&self, spec: &str) -> Result<bool, ModuleError> {
+        let name = spec.split([':', '/']).next().unwrap_or(spec);
+        let script = format!(
+            "{ENV}dnf {} -q module list -- {} >/dev/null 2>&1",
+            self.opts,
+            quote(name)
+        );
+        Ok(self.target.run(&script, None, None).await?.rc == 0)
     }
 
     /// Ansible's `_is_newer_version_installed` for a versioned spec: the installed package of
@@ -923,6 +1033,15 @@ impl Job<'_> {
             ""
         };
         let mut commands: Vec<String> = Vec::new();
+        for (ids, command) in [
+            (&plan.group_install, "group install"),
+            (&plan.group_upgrade, "group upgrade"),
+            (&plan.group_remove, "group remove"),
+        ] {
+            if !ids.is_empty() {
+                commands.push(format!("{command}{allowerasing} -- {}", words(ids)));
+            }
+        }
         if plan.upgrade_all {
             commands.push(format!("upgrade{allowerasing}"));
         }
@@ -1074,6 +1193,8 @@ fn transaction(text: &str, before: &[Pkg]) -> (Vec<String>, Vec<String>) {
     for line in text.lines() {
         if !line.starts_with(' ') {
             part = match line {
+                // `Installing Groups:` and the like list group names, not packages.
+                l if l.contains("Groups:") => Part::None,
                 l if l.starts_with("Installing") => Part::Install,
                 "Upgrading:" | "Downgrading:" | "Reinstalling:" => Part::Replace,
                 l if l.starts_with("Removing") => Part::Remove,
@@ -1203,6 +1324,31 @@ mod tests {
             ]
         );
         assert_eq!(r, ["oxa-1.0-1.noarch", "oxc-2.0-1.noarch"]);
+    }
+
+    #[test]
+    fn groups_parse_and_match_like_comps() {
+        let text = "Installed Groups:\n   Oxible test group (oxgroup)\nAvailable Environment Groups:\n   \
+                    Server (server-product-environment)\nAvailable Groups:\n   Development Tools (development)\n";
+        let groups = Group::parse_all(text);
+        assert_eq!(groups.len(), 3);
+        assert!(groups[0].installed && !groups[0].environment);
+        assert!(groups[1].environment && !groups[1].installed);
+        assert_eq!(
+            Group::find(&groups, "development tools").map(|g| g.id.as_str()),
+            Some("development")
+        );
+        assert_eq!(
+            Group::find(&groups, "ox*").map(|g| g.id.as_str()),
+            Some("oxgroup")
+        );
+        assert_eq!(
+            Group::find(&groups, "server").map(|g| g.id.as_str()),
+            Some("server-product-environment")
+        );
+        assert!(Group::find(&groups, "nope").is_none());
+        let table = "Installing group/module packages:\n oxb  noarch  1.0-1  oxtest  5.9 k\nInstalling Groups:\n Oxible test group\n";
+        assert_eq!(transaction(table, &[]).0, ["oxb-1.0-1.noarch"]);
     }
 
     #[test]
