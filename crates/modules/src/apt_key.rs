@@ -48,7 +48,7 @@ fn parse_keys(output: &str, short: bool) -> Vec<String> {
             code.or_else(|| line.split(':').nth(4).map(str::to_string))
         })
         .map(|id| {
-            if short && id.len() > 8 {
+            if short && id.len() > 8 && id.is_ascii() {
                 id[id.len() - 8..].to_string()
             } else {
                 id
