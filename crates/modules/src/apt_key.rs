@@ -165,18 +165,16 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     let out = target.run(&script, None, stdin).await?;
     let text = out.stdout_text();
     if text.starts_with("@@noaptkey") {
-        // ansible-core's module crashes here (a positional argument to exit_json); a clear
-        // failure says what it meant to.
         return Ok(Outcome::failure(
             "Failed to find required executable \"apt-key\" in paths: \
-             /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin. \
-             Apt-key has been deprecated. See the deb822_repository as an alternative.",
+             /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         ));
     }
     if text.starts_with("@@nogpg") {
-        let mut outcome = Outcome::changed(false);
-        outcome.msg = Some("Failed to find required executable \"gpg\"".into());
-        return Ok(outcome);
+        return Ok(Outcome::failure(
+            "Failed to find required executable \"gpg\" in paths: \
+             /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        ));
     }
     let found = crate::system::sections(&text);
     if let Some(idtext) = found.get("ID") {
