@@ -104,15 +104,22 @@ fn best_locale(available: &str) -> &'static str {
     .unwrap_or("C")
 }
 
-/// A shell command printing the key at `url` (curl or wget).
-fn download(url: &str) -> String {
+/// A shell command printing what `url` holds (curl, else wget), failing on HTTP errors;
+/// `validate_certs: false` skips certificate checks. Shared with `authorized_key`.
+pub(crate) fn download(url: &str, validate_certs: bool) -> String {
     let u = quote(url);
-    format!("if command -v curl >/dev/null; then curl -fsSL {u}; else wget -q -O - {u}; fi")
+    let (k, w) = if validate_certs {
+        ("", "")
+    } else {
+        ("-k ", "--no-check-certificate ")
+    };
+    format!("if command -v curl >/dev/null; then curl -fsSL {k}{u}; else wget -q {w}-O - {u}; fi")
 }
 
 async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     args.exclusive(&["data", "file", "keyserver", "url"])?;
     let present = args.str("state") != Some("absent");
+    let validate = args.bool("validate_certs", true);
     let list = format!(
         "{} adv --list-public-keys --keyid-format=long 2>/dev/null; echo \"@@rc=$?\"",
         apt_key(&args, ENV)
@@ -131,17 +138,23 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
             Some(format!(
                 // With curl, an HTTP error is told as urllib tells it (status and reason).
                 "k=$(mktemp); if command -v curl >/dev/null; then \
-                 curl -sSL -D \"$k.h\" -o \"$k\" {u} 2>\"$k.err\"; \
+                 curl -sSL {k}-D \"$k.h\" -o \"$k\" {u} 2>\"$k.err\"; \
                  st=$(grep -i '^HTTP/' \"$k.h\" 2>/dev/null | tail -1 | tr -d '\\r'); \
                  code=$(printf '%s' \"$st\" | cut -d' ' -f2); \
                  if [ -n \"$code\" ] && [ \"$code\" != 200 ]; then \
                  printf '@@download HTTP Error %s: %s' \"$code\" \"$(printf '%s' \"$st\" | cut -d' ' -f3-)\" >\"$k.err\"; false; \
                  elif [ -z \"$code\" ]; then false; fi; \
-                 else wget -q -O \"$k\" {u} 2>\"$k.err\"; fi || {{ e=$(cat \"$k.err\"); \
+                 else wget -q {w}-O \"$k\" {u} 2>\"$k.err\"; fi || {{ e=$(cat \"$k.err\"); \
                  case $e in @@download*) printf '%s' \"$e\";; *) printf '@@download %s' \"$e\";; esac; \
                  rm -f \"$k\" \"$k.err\" \"$k.h\"; exit 0; }}; \
                  {ENV} gpg --with-colons \"$k\" 2>/dev/null || echo @@unreadable; rm -f \"$k\" \"$k.err\" \"$k.h\"",
-                u = quote(url)
+                u = quote(url),
+                k = if validate { "" } else { "-k " },
+                w = if validate {
+                    ""
+                } else {
+                    "--no-check-certificate "
+                },
             ))
         } else if let Some(file) = args.str("file") {
             Some(format!(
@@ -267,7 +280,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
             }
         } else if let Some(url) = args.str("url") {
             Action {
-                script: format!("{} | {ak} add -", download(url)),
+                script: format!("{} | {ak} add -", download(url, validate)),
                 shown: shown("add -".into()),
                 msg: "Unable to add a key from binary data".into(),
                 stdin: None,

@@ -292,8 +292,8 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         script.push_str(&section(
             "URL",
             &format!(
-                "if command -v curl >/dev/null; then curl -fsSL {u}; else wget -q -O - {u}; fi || echo @@fail",
-                u = quote(&key)
+                "{} || echo @@fail",
+                crate::apt_key::download(&key, args.bool("validate_certs", true))
             ),
         ));
     } else if key.starts_with("file") {
