@@ -159,11 +159,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
             );
             let stdout = get("stdout").unwrap_or_default();
             let stderr = parts.get("stderr").cloned().unwrap_or_default();
-            outcome
-                .set("stdout", stdout.as_str())
-                .set("stdout_lines", crate::command::lines(&stdout))
-                .set("stderr", stderr.as_str())
-                .set("stderr_lines", crate::command::lines(&stderr));
+            outcome.set("stdout", stdout).set("stderr", stderr);
         }
         if let Some(before) = get("before").filter(|_| get("keepbefore").is_some()) {
             outcome.set("before", before);

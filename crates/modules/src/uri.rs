@@ -314,7 +314,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
                 args.str("removes").unwrap_or_default()
             )
         };
-        crate::system::set_output(&mut outcome, &msg, "");
+        outcome.set("stdout", msg);
         return Ok(outcome);
     }
     let dest_probe = ProbeOutput::parse(crate::system::head(&text).as_bytes());
