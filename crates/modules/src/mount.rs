@@ -493,7 +493,12 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
 
     let mut outcome = Outcome::changed(changed);
     outcome.set("name", name.as_str());
-    outcome.set("opts", entry.opts.as_str());
+    // `opts_no_log` hides the options' text wherever the result shows it, as no_log values.
+    let shown_opts = match args.str("opts").filter(|_| args.bool("opts_no_log", false)) {
+        Some(secret) if !secret.is_empty() => entry.opts.replace(secret, "********"),
+        _ => entry.opts.clone(),
+    };
+    outcome.set("opts", shown_opts);
     outcome.set("dump", entry.dump.as_str());
     outcome.set("passno", entry.passno.as_str());
     outcome.set("fstab", fstab.as_str());
