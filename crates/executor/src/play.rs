@@ -508,6 +508,7 @@ impl PlayRun<'_> {
                         env: Vec::new(),
                         controller_search_path: Vec::new(),
                         host: host.name.clone(),
+                        python: None,
                     };
                     let outcome = match oxible_modules::Args::validate("setup", setup.spec(), &raw)
                     {

@@ -563,9 +563,15 @@ impl<'p> TaskRun<'_, 'p> {
             }
         }
         let become_ = self.become_settings(scope)?;
+        let python = match scope.raw("ansible_python_interpreter") {
+            Some(raw) => Some(self.play.templar.template(raw, scope)?.py_str())
+                .filter(|p| !p.is_empty() && !p.starts_with("auto")),
+            None => None,
+        };
         Ok(TargetSettings {
             env,
             become_,
+            python,
             delegate: self.delegate(host, scope)?,
         })
     }
@@ -670,6 +676,7 @@ impl<'p> TaskRun<'_, 'p> {
             env: settings.env,
             controller_search_path: self.search_path(),
             host: host.name.clone(),
+            python: settings.python,
         }
     }
 
@@ -1011,6 +1018,8 @@ impl Retry {
 pub(crate) struct TargetSettings {
     env: Vec<(String, String)>,
     become_: Option<Become>,
+    /// `ansible_python_interpreter`, unless it asks for discovery (`auto*`).
+    python: Option<String>,
     /// The host the task is delegated to.
     delegate: Option<String>,
 }

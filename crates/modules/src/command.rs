@@ -210,6 +210,7 @@ mod tests {
             env: Vec::new(),
             controller_search_path: Vec::new(),
             host: "localhost".into(),
+            python: None,
         }
     }
 

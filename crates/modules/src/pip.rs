@@ -98,6 +98,7 @@ pub(crate) async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, Modu
         venv: venv.as_ref(),
         executable: args.str("executable"),
         break_system: args.bool("break_system_packages", false),
+        python: target.python.as_deref(),
     };
     let script = job.script(if target.check_mode {
         Mode::Check {
@@ -408,6 +409,8 @@ struct Job<'a> {
     venv: Option<&'a VenvPlan>,
     executable: Option<&'a str>,
     break_system: bool,
+    /// The host's `ansible_python_interpreter`, else discovery's first find.
+    python: Option<&'a str>,
 }
 
 impl Job<'_> {
@@ -427,7 +430,12 @@ impl Job<'_> {
             self.chdir
                 .map_or_else(|| "\"${TMPDIR:-/tmp}\"".to_string(), path_expr)
         );
-        s += &format!("PY=; for _p in {PYTHONS}; do PY=$(command -v \"$_p\") && break; done\n");
+        s += &match self.python {
+            Some(python) => format!("PY=$(command -v {})\n", oxible_shell::quote(python)),
+            None => {
+                format!("PY=; for _p in {PYTHONS}; do PY=$(command -v \"$_p\") && break; done\n")
+            }
+        };
         if let Some(venv) = self.venv {
             s += &format!(
                 "V={}\n{}",
@@ -1490,6 +1498,7 @@ mod tests {
                 venv: venv.as_ref(),
                 executable: args.str("executable"),
                 break_system: args.bool("break_system_packages", false),
+                python: None,
             };
             for mode in [
                 Mode::Check { list: true },

@@ -25,6 +25,10 @@ pub struct Target<'a> {
     /// The inventory name of the host the task runs for (`inventory_hostname`; with
     /// `delegate_to`, still the original host), as `fetch` names its destination directory.
     pub host: String,
+    /// The host's `ansible_python_interpreter` when it names one (`None` when unset or
+    /// `auto*`: discovery): the Python a module that drives Python tools (pip) uses, as
+    /// Ansible's module would run under it.
+    pub python: Option<String>,
 }
 
 impl Target<'_> {
