@@ -758,13 +758,30 @@ impl<'p> TaskRun<'_, 'p> {
         }
         if let Some(cond) = failed_when {
             let failed = templar.condition(cond, &scope)?;
+            let module_failed = ran.status == Status::Failed;
             ran.result
                 .insert(Value::from("failed_when_result"), Value::from(failed));
             if failed {
                 ran.result.insert(Value::from("failed"), Value::from(true));
+                if module_failed && !ran.result.contains_key(&Value::from("exception")) {
+                    // The module's own failure stays the headline (`Module failed: <msg>`).
+                    let mut summary = Map::new();
+                    let msg = ran.result.get(&Value::from("msg")).cloned();
+                    summary.insert(Value::from("msg"), msg.unwrap_or_else(|| Value::from("")));
+                    summary.insert(Value::from("context"), Value::from("module"));
+                    ran.result
+                        .insert(Value::from("exception"), Value::map(summary));
+                }
                 ran.status = Status::Failed;
             } else {
-                ran.result.shift_remove(&Value::from("failed"));
+                // As ansible-core 2.19: `failed: false`, and a note that a failure was hidden.
+                ran.result.insert(Value::from("failed"), Value::from(false));
+                if module_failed {
+                    ran.result.insert(
+                        Value::from("failed_when_suppressed_exception"),
+                        Value::from("(traceback unavailable)"),
+                    );
+                }
                 if ran.status == Status::Failed {
                     let changed = ran
                         .result

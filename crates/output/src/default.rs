@@ -138,8 +138,12 @@ impl<W: Write + Send> DefaultOutput<W> {
             .or_else(|| result.get(&Value::from("msg")))
             .map(Value::py_str)
             .unwrap_or_default();
-        let by_action = field("context").map(Value::py_str).as_deref() == Some("action");
-        let kind = if action || failed_when || by_action {
+        let context = field("context").map(Value::py_str);
+        let by_action = context.as_deref() == Some("action");
+        // A module that failed on its own keeps its headline under a true `failed_when`.
+        let by_module = context.as_deref() == Some("module");
+        let failed_when = failed_when && !by_module;
+        let kind = if (action || failed_when || by_action) && !by_module {
             "Action"
         } else {
             "Module"
