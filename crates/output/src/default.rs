@@ -186,12 +186,40 @@ impl<W: Write + Send> DefaultOutput<W> {
         }
     }
 
-    /// `[WARNING]: …` on stderr, for each warning a result carries.
+    /// `[WARNING]: …` on stderr for each warning a result carries, and
+    /// `[DEPRECATION WARNING]: …` for each of its `deprecations`.
     fn result_warnings(&self, result: &Map) {
         if let Some(warnings) = result.get(&Value::from("warnings")).and_then(Value::as_seq) {
             for warning in warnings {
                 self.warning(&warning.py_str());
             }
+        }
+        let deprecations = result
+            .get(&Value::from("deprecations"))
+            .and_then(Value::as_seq);
+        for deprecation in deprecations.into_iter().flatten() {
+            let field = |key: &str| {
+                deprecation
+                    .as_map()
+                    .and_then(|d| d.get(&Value::from(key)))
+                    .filter(|v| !v.is_null())
+                    .map(Value::py_str)
+            };
+            let Some(msg) = field("msg").or_else(|| deprecation.as_str().map(str::to_string))
+            else {
+                continue;
+            };
+            let text = match (field("version"), field("collection_name")) {
+                (Some(version), collection) => {
+                    let from = match collection.as_deref() {
+                        None | Some("ansible.builtin") => "ansible-core".to_string(),
+                        Some(name) => name.to_string(),
+                    };
+                    format!("{msg} This feature will be removed from {from} version {version}.")
+                }
+                (None, _) => msg,
+            };
+            self.deprecation(&text, None);
         }
     }
 
