@@ -78,8 +78,8 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     let dest = args.str("dest").unwrap_or_default().to_string();
     args.exclusive(&["include", "exclude"])?;
     if args.get("copy").is_some() && args.get("remote_src").is_some() {
-        return Ok(action_failure(
-            "parameters are mutually exclusive: ('copy', 'remote_src')".into(),
+        return Ok(Outcome::action_failure(
+            "parameters are mutually exclusive: ('copy', 'remote_src')",
         ));
     }
     let remote_src = match args.get("copy").and_then(Value::as_bool) {
@@ -89,7 +89,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     let attrs = Attrs::from_args(&args)?;
     let url_src = remote_src && src.contains("://");
     if !remote_src && src.contains("://") {
-        return Ok(action_failure(format!(
+        return Ok(Outcome::action_failure(format!(
             "Unsupported option, an URI src ({}) is only supported when remote_src is True",
             http::mask_url(&src)
         )));
@@ -109,7 +109,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
                     )));
                 }
             },
-            Err(msg) => return Ok(action_failure(msg)),
+            Err(msg) => return Ok(Outcome::action_failure(msg)),
         }
     };
 
@@ -162,7 +162,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     let dest_probe = ids.records.first().cloned().unwrap_or_default();
     if !dest_probe.followed().is_some_and(Stat::is_dir) {
         target.run(&cleanup(&tmpdir), None, None).await?;
-        return Ok(action_failure(format!(
+        return Ok(Outcome::action_failure(format!(
             "dest '{dest}' must be an existing dir"
         )));
     }
@@ -227,8 +227,11 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
          if [ -z \"$H\" ] && [ -n \"$U\" ] && unzip -Z 2>&1 | grep -qi zipinfo; then \
            if unzip -l \"$s\" >/dev/null 2>\"$E\"; then H=ZipZArchive; else why \"Command \\\"$U\\\" could not handle archive: \"; fi; fi; "
     );
-    let tar_tail = |flag: &str| {
-        let mut words = Vec::new();
+    // tar's words after the command for `action` (`--list`, `--diff`, `--extract`): the
+    // handler's compression flag, extra options, with `attrs` the owner, group and
+    // keep-newer options, then the excludes, the archive and the includes.
+    let tar_words = |action: &str, flag: &str, attrs_too: bool| {
+        let mut words = vec![action.to_string(), "-C".into(), dest.clone()];
         if !flag.is_empty() {
             words.push(flag.to_string());
         }
@@ -236,19 +239,38 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
             words.push("--show-transformed-names".into());
             words.extend(opts.iter().cloned());
         }
+        if attrs_too {
+            if let Some(owner) = &attrs.owner {
+                words.push(format!("--owner={}", oxible_shell::quote(owner)));
+            }
+            if let Some(group) = &attrs.group {
+                words.push(format!("--group={}", oxible_shell::quote(group)));
+            }
+            if keep_newer {
+                words.push("--keep-newer-files".into());
+            }
+        }
+        words.extend(excludes.iter().map(|e| format!("--exclude={e}")));
+        words.extend(["-f".into(), src.clone()]);
+        words.extend(includes.iter().cloned());
         words
     };
-    let tar_excludes: Vec<String> = excludes.iter().map(|e| format!("--exclude={e}")).collect();
+    // unzip's and zipinfo's trailing words: the excludes, then the includes.
+    let zip_filters = || {
+        let mut words = Vec::new();
+        if !zip_excludes.is_empty() {
+            words.push("-x".to_string());
+            words.extend(zip_excludes.iter().cloned());
+        }
+        words.extend(includes.iter().cloned());
+        words
+    };
     if !target.check_mode {
         script.push_str(
             "if [ -z \"$H\" ] && [ -n \"$TAR\" ] && \"$TAR\" --version 2>/dev/null | head -n1 | grep -q GNU; then ",
         );
         for (name, flag) in TAR_HANDLERS.iter() {
-            let mut words = vec!["--list".to_string(), "-C".into(), dest.clone()];
-            words.extend(tar_tail(flag));
-            words.extend(tar_excludes.iter().cloned());
-            words.extend(["-f".into(), src.clone()]);
-            words.extend(includes.iter().cloned());
+            let words = tar_words("--list", flag, false);
             script.push_str(&format!(
                 "if [ -z \"$H\" ]; then if o=$(cd \"$d\" && \"$TAR\" {} 2>\"$E\") && [ -n \"$o\" ]; then H={name}; \
                  else why \"Command \\\"$TAR\\\" could not handle archive: Unable to list files in the archive: \"; fi; fi; ",
@@ -271,11 +293,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         let list_cmd = if zip {
             format!("zipinfo -1 {qs}")
         } else {
-            let mut words = vec!["--list".to_string(), "-C".into(), dest.clone()];
-            words.extend(tar_tail(flag));
-            words.extend(tar_excludes.iter().cloned());
-            words.extend(["-f".into(), src.clone()]);
-            words.extend(includes.iter().cloned());
+            let words = tar_words("--list", flag, false);
             format!("(cd {qd} && {tar} {})", oxible_shell::join(&words))
         };
         let check_cmd = if zip {
@@ -284,27 +302,10 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
                 words = vec!["unzip".into(), "-Zl".into()];
             }
             words.extend(["-T".into(), "-s".into(), src.clone()]);
-            if !zip_excludes.is_empty() {
-                words.push("-x".into());
-                words.extend(zip_excludes.iter().cloned());
-            }
-            words.extend(includes.iter().cloned());
+            words.extend(zip_filters());
             oxible_shell::join(&words)
         } else {
-            let mut words = vec!["--diff".to_string(), "-C".into(), dest.clone()];
-            words.extend(tar_tail(flag));
-            if let Some(owner) = &attrs.owner {
-                words.push(format!("--owner={}", oxible_shell::quote(owner)));
-            }
-            if let Some(group) = &attrs.group {
-                words.push(format!("--group={}", oxible_shell::quote(group)));
-            }
-            if keep_newer {
-                words.push("--keep-newer-files".into());
-            }
-            words.extend(tar_excludes.iter().cloned());
-            words.extend(["-f".into(), src.clone()]);
-            words.extend(includes.iter().cloned());
+            let words = tar_words("--diff", flag, true);
             format!("(cd {qd} && {tar} {})", oxible_shell::join(&words))
         };
         (list_cmd, check_cmd)
@@ -439,32 +440,11 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
             words = vec!["unzip".into(), "-o".into()];
             words.extend(opts.iter().cloned());
             words.push(src.clone());
-            if !zip_excludes.is_empty() {
-                words.push("-x".into());
-                words.extend(zip_excludes.iter().cloned());
-            }
-            words.extend(includes.iter().cloned());
+            words.extend(zip_filters());
             words.extend(["-d".into(), dest.clone()]);
         } else {
-            words = vec![
-                tar_path.clone(),
-                "--extract".into(),
-                "-C".into(),
-                dest.clone(),
-            ];
-            words.extend(tar_tail(flag));
-            if let Some(owner) = &attrs.owner {
-                words.push(format!("--owner={}", oxible_shell::quote(owner)));
-            }
-            if let Some(group) = &attrs.group {
-                words.push(format!("--group={}", oxible_shell::quote(group)));
-            }
-            if keep_newer {
-                words.push("--keep-newer-files".into());
-            }
-            words.extend(tar_excludes.iter().cloned());
-            words.extend(["-f".into(), src.clone()]);
-            words.extend(includes.iter().cloned());
+            words = vec![tar_path.clone()];
+            words.extend(tar_words("--extract", flag, true));
         }
         let cmd_path = if zip {
             "$(command -v unzip)".to_string()
@@ -562,16 +542,6 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         );
     }
     Ok(outcome)
-}
-
-/// A failure the action raises itself (`AnsibleActionFail`), headlined `Task failed: <msg>`.
-fn action_failure(msg: String) -> Outcome {
-    let mut outcome = Outcome::failure(msg.as_str());
-    let mut exception = oxible_yaml::Map::new();
-    exception.insert(Value::from("msg"), Value::from(msg));
-    exception.insert(Value::from("context"), Value::from("task"));
-    outcome.set("exception", Value::map(exception));
-    outcome
 }
 
 fn join(dir: &str, name: &str) -> String {
