@@ -39,6 +39,23 @@ pub struct ArgSpec {
     pub choices: &'static [&'static str],
 }
 
+/// `first` followed by `second` as one spec array (`M` must be `N + second.len()`): how a
+/// module composes its own parameters with a shared group (file attributes, URL options), as
+/// Ansible modules extend their spec with `add_file_common_args` or `url_argument_spec()`.
+pub(crate) const fn concat<const N: usize, const M: usize>(
+    first: [ArgSpec; N],
+    second: &[ArgSpec],
+) -> [ArgSpec; M] {
+    assert!(M == N + second.len(), "M must be N + second.len()");
+    let mut all = [ArgSpec::new("", ArgType::Raw); M];
+    let mut i = 0;
+    while i < M {
+        all[i] = if i < N { first[i] } else { second[i - N] };
+        i += 1;
+    }
+    all
+}
+
 impl ArgSpec {
     /// An optional parameter of type `kind`.
     pub const fn new(name: &'static str, kind: ArgType) -> Self {

@@ -512,17 +512,7 @@ pub(crate) const COMMON_SPEC: [crate::ArgSpec; 9] = {
 pub(crate) const fn with_common<const N: usize, const M: usize>(
     own: [crate::ArgSpec; N],
 ) -> [crate::ArgSpec; M] {
-    assert!(
-        M == N + COMMON_SPEC.len(),
-        "M must be N + the common parameters"
-    );
-    let mut all = [crate::ArgSpec::new("", crate::ArgType::Raw); M];
-    let mut i = 0;
-    while i < M {
-        all[i] = if i < N { own[i] } else { COMMON_SPEC[i - N] };
-        i += 1;
-    }
-    all
+    crate::args::concat(own, &COMMON_SPEC)
 }
 
 impl Attrs {

@@ -25,25 +25,11 @@ const SPEC: &[ArgSpec] = &{
         ArgSpec::new("dest", ArgType::Path).required(),
         ArgSpec::new("backup", ArgType::Bool),
         ArgSpec::new("checksum", ArgType::Str),
-        ArgSpec::new("timeout", ArgType::Int),
-        ArgSpec::new("headers", ArgType::Dict),
         ArgSpec::new("tmp_dest", ArgType::Path),
         ArgSpec::new("force", ArgType::Bool).aliases(&["thirsty"]),
-        ArgSpec::new("validate_certs", ArgType::Bool),
         ArgSpec::new("url_username", ArgType::Str).aliases(&["username"]),
-        ArgSpec::new("url_password", ArgType::Str).aliases(&["password"]),
-        ArgSpec::new("force_basic_auth", ArgType::Bool),
-        ArgSpec::new("use_proxy", ArgType::Bool),
-        ArgSpec::new("http_agent", ArgType::Str),
-        ArgSpec::new("client_cert", ArgType::Path),
-        ArgSpec::new("client_key", ArgType::Path),
-        ArgSpec::new("unredirected_headers", ArgType::List),
-        ArgSpec::new("decompress", ArgType::Bool),
-        ArgSpec::new("ciphers", ArgType::List),
-        ArgSpec::new("use_netrc", ArgType::Bool),
-        ArgSpec::new("use_gssapi", ArgType::Bool),
     ];
-    fs::with_common::<21, 30>(own)
+    fs::with_common::<21, 30>(crate::args::concat::<7, 21>(own, &http::URL_SPEC))
 };
 
 module!(

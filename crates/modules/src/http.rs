@@ -9,7 +9,27 @@
 
 use oxible_yaml::{Map, Value};
 
-use crate::Args;
+use crate::{ArgSpec, ArgType, Args};
+
+/// The request options `get_url` and `uri` share (from `url_argument_spec()` and the options
+/// both modules add to it); each module adds its own `url`, `url_username` (their aliases
+/// differ) and `force`.
+pub(crate) const URL_SPEC: [ArgSpec; 14] = [
+    ArgSpec::new("url_password", ArgType::Str).aliases(&["password"]),
+    ArgSpec::new("timeout", ArgType::Int),
+    ArgSpec::new("headers", ArgType::Dict),
+    ArgSpec::new("validate_certs", ArgType::Bool),
+    ArgSpec::new("force_basic_auth", ArgType::Bool),
+    ArgSpec::new("use_proxy", ArgType::Bool),
+    ArgSpec::new("http_agent", ArgType::Str),
+    ArgSpec::new("client_cert", ArgType::Path),
+    ArgSpec::new("client_key", ArgType::Path),
+    ArgSpec::new("unredirected_headers", ArgType::List),
+    ArgSpec::new("decompress", ArgType::Bool),
+    ArgSpec::new("ciphers", ArgType::List),
+    ArgSpec::new("use_netrc", ArgType::Bool),
+    ArgSpec::new("use_gssapi", ArgType::Bool),
+];
 
 /// The HTTP client a request runs with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -360,7 +380,7 @@ impl Response {
 }
 
 /// `location` resolved against `base` (absolute URLs, absolute paths, relative paths).
-fn join_url(base: &str, location: &str) -> String {
+pub(crate) fn join_url(base: &str, location: &str) -> String {
     if location.contains("://") {
         return location.to_string();
     }

@@ -22,7 +22,6 @@ const SPEC: &[ArgSpec] = &{
         ArgSpec::new("url", ArgType::Str).required(),
         ArgSpec::new("dest", ArgType::Path),
         ArgSpec::new("url_username", ArgType::Str).aliases(&["user", "username"]),
-        ArgSpec::new("url_password", ArgType::Str).aliases(&["password"]),
         ArgSpec::new("body", ArgType::Raw),
         ArgSpec::new("body_format", ArgType::Str).choices(&[
             "form-urlencoded",
@@ -38,25 +37,12 @@ const SPEC: &[ArgSpec] = &{
         ArgSpec::new("creates", ArgType::Path),
         ArgSpec::new("removes", ArgType::Path),
         ArgSpec::new("status_code", ArgType::List),
-        ArgSpec::new("timeout", ArgType::Int),
-        ArgSpec::new("headers", ArgType::Dict),
         ArgSpec::new("unix_socket", ArgType::Path),
         ArgSpec::new("remote_src", ArgType::Bool),
         ArgSpec::new("ca_path", ArgType::Path),
-        ArgSpec::new("unredirected_headers", ArgType::List),
-        ArgSpec::new("decompress", ArgType::Bool),
-        ArgSpec::new("ciphers", ArgType::List),
-        ArgSpec::new("use_netrc", ArgType::Bool),
         ArgSpec::new("force", ArgType::Bool),
-        ArgSpec::new("force_basic_auth", ArgType::Bool),
-        ArgSpec::new("validate_certs", ArgType::Bool),
-        ArgSpec::new("http_agent", ArgType::Str),
-        ArgSpec::new("use_proxy", ArgType::Bool),
-        ArgSpec::new("use_gssapi", ArgType::Bool),
-        ArgSpec::new("client_cert", ArgType::Path),
-        ArgSpec::new("client_key", ArgType::Path),
     ];
-    fs::with_common::<30, 39>(own)
+    fs::with_common::<30, 39>(crate::args::concat::<16, 30>(own, &http::URL_SPEC))
 };
 
 module!(
@@ -352,7 +338,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
             }
         }
         if let Some(location) = response.header("location") {
-            outcome.set("location", join_location(&masked, location));
+            outcome.set("location", http::join_url(&masked, location));
         }
         outcome.set("url", response.url.as_str());
         if ok {
@@ -504,26 +490,6 @@ async fn fallback(
     Ok((fetched, body, None))
 }
 
-/// `urljoin(base, location)` for the `location` key.
-fn join_location(base: &str, location: &str) -> String {
-    if location.contains("://") {
-        return location.to_string();
-    }
-    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let host_end = base[scheme_end..]
-        .find('/')
-        .map(|i| i + scheme_end)
-        .unwrap_or(base.len());
-    if location.starts_with('/') {
-        return format!("{}{location}", &base[..host_end]);
-    }
-    let dir_end = base
-        .rfind('/')
-        .filter(|i| *i >= host_end)
-        .unwrap_or(host_end);
-    format!("{}/{location}", &base[..dir_end])
-}
-
 /// The cookies `Set-Cookie` headers set: name and value, in order.
 fn cookies(headers: &[(String, String)]) -> Vec<(String, String)> {
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -564,7 +530,7 @@ mod tests {
         assert!(is_json_type("application/vnd.api+json; charset=utf-8"));
         assert!(!is_json_type("text/plain"));
         assert_eq!(
-            join_location("http://h:1/a/b", "/c"),
+            http::join_url("http://h:1/a/b", "/c"),
             "http://h:1/c".to_string()
         );
     }
