@@ -2,7 +2,8 @@
 # The oracle's collections: the `docker` connection plugin (ansible-core ships no docker
 # connection, its users get it from the community.docker collection) and the modules
 # ansible-core redirects to collections that the module suites compare with (ansible.posix's
-# authorized_key/mount/sysctl, community.general's alternatives). No Galaxy server is reachable,
+# authorized_key/mount/sysctl, community.general's alternatives) or that the OME roles use
+# (community.postgresql's postgresql_db/user/privs). No Galaxy server is reachable,
 # but PyPI's `ansible` package bundles the collections: download that wheel (pinned; it pairs
 # with ansible-core 2.19) without dependencies and extract those collections alone
 # (community.docker's `docker` connection needs only the docker CLI). Prints a directory for
@@ -14,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 
 bundle=12.3.0 # the `ansible` package version; it carries community.docker 4.8.5
-collections="community/docker ansible/posix community/general"
+collections="community/docker ansible/posix community/general community/postgresql"
 dest=$CACHE/ansible-collections-$bundle
 complete() {
   local c

@@ -48,6 +48,9 @@ static MODULES: &[&dyn Module] = &[
     &crate::hostname::Hostname,
     &crate::alternatives::Alternatives,
     &crate::mount::Mount,
+    &crate::postgresql_db::PostgresqlDb,
+    &crate::postgresql_user::PostgresqlUser,
+    &crate::postgresql_privs::PostgresqlPrivs,
 ];
 
 /// Modules that live in collections today, by their fully qualified name: the OME roles
@@ -58,6 +61,9 @@ static COLLECTION_NAMES: &[(&str, &str)] = &[
     ("ansible.posix.sysctl", "sysctl"),
     ("community.general.alternatives", "alternatives"),
     ("community.general.archive", "archive"),
+    ("community.postgresql.postgresql_db", "postgresql_db"),
+    ("community.postgresql.postgresql_user", "postgresql_user"),
+    ("community.postgresql.postgresql_privs", "postgresql_privs"),
 ];
 
 /// The module an action name refers to.
@@ -94,6 +100,8 @@ mod tests {
             ("community.general.alternatives", "alternatives"),
             ("ansible.builtin.sysctl", "sysctl"),
             ("apt_key", "apt_key"),
+            ("community.postgresql.postgresql_privs", "postgresql_privs"),
+            ("postgresql_user", "postgresql_user"),
         ] {
             assert_eq!(find(action).map(|m| m.name()), Some(module), "{action}");
         }
