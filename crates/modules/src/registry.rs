@@ -51,6 +51,7 @@ static MODULES: &[&dyn Module] = &[
     &crate::postgresql_db::PostgresqlDb,
     &crate::postgresql_user::PostgresqlUser,
     &crate::postgresql_privs::PostgresqlPrivs,
+    &crate::ini_file::IniFile,
 ];
 
 /// Modules that live in collections today, by their fully qualified name: the OME roles
@@ -61,6 +62,7 @@ static COLLECTION_NAMES: &[(&str, &str)] = &[
     ("ansible.posix.sysctl", "sysctl"),
     ("community.general.alternatives", "alternatives"),
     ("community.general.archive", "archive"),
+    ("community.general.ini_file", "ini_file"),
     ("community.postgresql.postgresql_db", "postgresql_db"),
     ("community.postgresql.postgresql_user", "postgresql_user"),
     ("community.postgresql.postgresql_privs", "postgresql_privs"),

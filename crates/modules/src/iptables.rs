@@ -1,0 +1,1 @@
+//! `iptables` (in progress).

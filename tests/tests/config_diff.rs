@@ -1,0 +1,21 @@
+//! Configuration modules on real container hosts, oxible against ansible-core (with the
+//! community.general and ansible.posix collections for the oracle): ini_file, htpasswd,
+//! selinux/seboolean and iptables. Two fresh hosts prepared by `tests/fixtures/config/setup.sh`;
+//! ansible-core (pipelining on) runs each playbook on h1, oxible on h2. Compared: exit code and
+//! output line for line (`--diff` on) in check mode, which must change nothing, a first run and
+//! a second run, which must report changed=0; then the files the modules leave behind.
+
+use oxible_tests::pair::Pair;
+
+/// The INI files, their modes, and how many backups were made.
+const INI_STATE: &str = r#"for f in $(find /srv/ini -type f -not -name '*~' | sort); do echo "== $f"; stat -c '%a %U' "$f"; cat "$f"; done
+find /srv/ini -name '*~' | wc -l"#;
+
+#[test]
+fn ini_file_matches_ansible() {
+    let pair = Pair::start("config", None, &["setup.sh"]);
+    pair.run_same("ini.yml --check", "ini.yml", &["--check", "--diff"]);
+    pair.same_state("ini files after --check", INI_STATE);
+    pair.converge_twice("ini.yml", &["--diff"], |_| {});
+    pair.same_state("ini files", INI_STATE);
+}
