@@ -18,6 +18,7 @@ tests/oracle.sh >/dev/null
 if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
   tests/hosts/build-image.sh >/dev/null
   tests/hosts/build-dnf-image.sh >/dev/null || echo "run.sh: no dnf image (see above); the dnf tests will fail" >&2
+  tests/hosts/build-systemd-image.sh >/dev/null || echo "run.sh: no systemd image (see above); the systemd tests will fail" >&2
   tests/hosts/build-postgres-image.sh >/dev/null || echo "run.sh: no postgres image (see above); the postgres tests will fail" >&2
   tests/hosts/docker-collection.sh >/dev/null
 fi

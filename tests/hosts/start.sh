@@ -12,7 +12,9 @@
 # started. OXIBLE_HOSTS_TIMEOUT (seconds, default 60) bounds the wait for sshd.
 # OXIBLE_HOSTS_IMAGE starts the hosts from another image derived from the default one (sshd as
 # its command, the same users and key); an image oxible-test/<x>:bookworm is built on demand by
-# build-<x>-image.sh when that script exists (e.g. oxible-test/dnf:bookworm).
+# build-<x>-image.sh when that script exists (e.g. oxible-test/dnf:bookworm). An image's label
+# oxible.docker-run-args adds `docker run` options (split on blanks), e.g. what the systemd-booted
+# oxible-test/systemd:bookworm needs.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR
@@ -37,6 +39,9 @@ if [ "$image" != "$IMAGE" ]; then
     "$here/build-$variant-image.sh" >/dev/null
   fi
 fi
+run_args=()
+read -r -a run_args <<<"$(docker image inspect \
+  --format '{{ index .Config.Labels "oxible.docker-run-args" }}' "$image" 2>/dev/null || true)"
 mkdir -p "$(dirname "$inventory")"
 
 # From here on a failure removes every container of this prefix (only those: by label).
@@ -57,7 +62,7 @@ started=1
 pids=()
 for i in $(seq "$n"); do
   docker run -d --name "$prefix-$i" --hostname "$prefix-$i" --label "oxible-test=$prefix" \
-    -p 127.0.0.1::22 "$image" >/dev/null &
+    -p 127.0.0.1::22 ${run_args[@]+"${run_args[@]}"} "$image" >/dev/null &
   pids+=($!)
 done
 for pid in "${pids[@]}"; do wait "$pid" || die "docker run failed for a container of $prefix"; done

@@ -14,7 +14,7 @@
 use oxible_shell::quote;
 use oxible_yaml::{Map, Value};
 
-use crate::system::{head, probe, section};
+use crate::system::{probe, section};
 use crate::{ArgSpec, ArgType, Args, ModuleError, Outcome, Target};
 
 const SERVICE_SPEC: &[ArgSpec] = &[
@@ -421,6 +421,70 @@ fn decide(args: &Args, status: &Map, is_enabled: (i32, &str), sysv_enabled: bool
     }
 }
 
+/// `systemctl is-enabled` answers by which Ansible knows systemd has the unit when `show`
+/// failed (a `--global` scope has no manager to ask).
+const VALID_ENABLED_STATES: &[&str] = &[
+    "enabled",
+    "enabled-runtime",
+    "linked",
+    "linked-runtime",
+    "masked",
+    "masked-runtime",
+    "static",
+    "indirect",
+    "disabled",
+    "generated",
+    "transient",
+];
+
+/// Whether systemctl printed that it ignored the request (Ansible's `request_was_ignored`).
+fn request_was_ignored(text: &str) -> bool {
+    !text.contains('=') && (text.contains("ignoring request") || text.contains("ignoring command"))
+}
+
+/// The message Ansible fails with when `verb` failed on `unit` (`out`/`err`: its output).
+fn action_failure(verb: &str, unit: &str, out: &str, err: &str) -> String {
+    match verb {
+        "mask" | "unmask" => format!("Failed to {verb} the service ({unit}): {}", err.trim()),
+        "enable" | "disable" => format!("Unable to {verb} service {unit}: {out}{err}"),
+        _ => format!("Unable to {verb} service {unit}: {err}"),
+    }
+}
+
+/// The probe of a unit: `B` systemctl's path, `S` `show` (its stderr and rc in `R`), `E`
+/// `is-enabled -l` with its rc, `V` `x` for an executable init script and `s` for its `S??`
+/// links; when `show` failed, `L` the rc of `list-unit-files` and `C` bare `systemctl`'s
+/// output, stderr (`D`) and rc (`K`), Ansible's fallbacks.
+fn probe_script(systemctl: &str, unit: &str) -> String {
+    let q = quote(unit);
+    section("B", "command -v systemctl")
+        + &section(
+            "S",
+            &format!("s_err=$({systemctl} show {q} 2>&1 >&3); s_rc=$?"),
+        )
+        + &section("R", "echo \"$s_rc\"; printf '%s\\n' \"$s_err\"")
+        + &section(
+            "E",
+            &format!("{systemctl} is-enabled {q} -l; echo \"rc=$?\""),
+        )
+        + &section(
+            "V",
+            &format!(
+                "[ -x /etc/init.d/{q} ] && echo x; ls /etc/rc?.d/S??{q} >/dev/null 2>&1 && echo s"
+            ),
+        )
+        + &format!(
+            "if [ \"$s_rc\" != 0 ]; then\n{}{}fi\n",
+            section(
+                "L",
+                &format!("{systemctl} list-unit-files {q} >/dev/null 2>&1; echo $?")
+            ),
+            section("C", &format!("c_err=$({systemctl} 2>&1 >&3); c_rc=$?"))
+                + &section("D", "[ -z \"$c_err\" ] || printf '%s\\n' \"$c_err\"")
+                + &section("K", "echo \"$c_rc\"")
+        )
+}
+
 async fn run_systemd(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     let unit = args.str("name").map(str::to_string);
     if ["state", "enabled", "masked"]
@@ -441,8 +505,10 @@ async fn run_systemd(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleE
         )));
     }
     let systemctl = systemctl(&args);
-    let mut script =
-        String::from(": \"${XDG_RUNTIME_DIR:=/run/user/$(id -u)}\"; export XDG_RUNTIME_DIR\n");
+    // fd 3 is the script's stdout: commands whose stderr is captured print their output there.
+    let mut script = String::from(
+        "exec 3>&1; : \"${XDG_RUNTIME_DIR:=/run/user/$(id -u)}\"; export XDG_RUNTIME_DIR\n",
+    );
     script += "command -v systemctl >/dev/null || { echo 'Failed to find required executable \"systemctl\"' >&2; exit 127; }\n";
     if !target.check_mode {
         for (param, verb) in [
@@ -451,28 +517,22 @@ async fn run_systemd(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleE
         ] {
             if args.bool(param, false) {
                 script += &format!(
-                    "{systemctl} {verb} || {{ echo \"failure $? during {verb}\" >&2; exit 1; }}\n"
+                    "e=$({systemctl} {verb} 2>&1 >/dev/null) || {{ echo \"failure $? during {verb}: $e\" >&2; exit 1; }}\n"
                 );
             }
         }
     }
     if let Some(unit) = &unit {
-        let q = quote(unit);
-        script += &section("S", &format!("{systemctl} show {q}"));
-        script += &section(
-            "E",
-            &format!("{systemctl} is-enabled {q} -l; echo \"rc=$?\""),
-        );
-        script += &section(
-            "V",
-            &format!("[ -f /etc/init.d/{q} ] && ls /etc/rc?.d/S??{q} >/dev/null 2>&1 && echo yes"),
-        );
+        script += &probe_script(&systemctl, unit);
     }
+    // The probes' own exit codes are data (read below): only the checks above fail the run.
+    script += "exit 0\n";
     let out = target.run(&script, None, None).await?;
     if out.rc != 0 {
         return Ok(Outcome::failure(out.stderr_text().trim().to_string()));
     }
     let probed = crate::system::sections(&out.stdout_text());
+    let text = |key: &str| probed.get(key).map(String::as_str).unwrap_or_default();
     let mut outcome = Outcome::changed(false);
     outcome.set(
         "name",
@@ -482,38 +542,82 @@ async fn run_systemd(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleE
         outcome.set("status", Value::map(Map::new()));
         return Ok(outcome);
     };
-    let status = parse_show(probed.get("S").map(String::as_str).unwrap_or_default());
-    let enabled_text = probed.get("E").map(String::as_str).unwrap_or_default();
-    let (answer, rc) = enabled_text.rsplit_once("rc=").unwrap_or(("", "1"));
+    let (show_rc, show_err) = text("R").split_once('\n').unwrap_or((text("R"), ""));
+    let show = text("S");
+    let (answer, rc) = text("E").rsplit_once("rc=").unwrap_or(("", "1"));
     let rc: i32 = rc.trim().parse().unwrap_or(1);
-    let sysv = probed.get("V").is_some_and(|v| v.contains("yes"));
-    let found = status
-        .get(&Value::from("LoadState"))
-        .and_then(Value::as_str)
-        .is_some_and(|s| s != "not-found")
-        || sysv;
-    let decision = decide(&args, &status, (rc, answer), sysv);
+    let is_initd = text("V").lines().any(|l| l == "x");
+    let sysv_enabled = is_initd && text("V").lines().any(|l| l == "s");
+    let mut status = Map::new();
+    let is_systemd =
+        if show_rc.trim() == "0" && !(request_was_ignored(show) || request_was_ignored(show_err)) {
+            if !show.is_empty() {
+                status = parse_show(show);
+            }
+            let load = status
+                .get(&Value::from("LoadState"))
+                .and_then(Value::as_str);
+            let is_systemd = load.is_some_and(|s| s != "not-found");
+            if is_systemd
+                && load != Some("masked")
+                && let Some(error) = status
+                    .get(&Value::from("LoadError"))
+                    .and_then(Value::as_str)
+            {
+                return Ok(Outcome::failure(format!(
+                    "Error loading unit file '{unit}': {error}"
+                )));
+            }
+            is_systemd
+        } else if VALID_ENABLED_STATES.contains(&answer.trim()) || text("L").trim() == "0" {
+            true
+        } else {
+            // As Ansible's run_command(systemctl, check_rc=True): bare systemctl, failing.
+            let c_rc: i32 = text("K").trim().parse().unwrap_or(1);
+            if c_rc != 0 {
+                let bin = text("B").trim();
+                let cmd = format!("{}{}", bin, systemctl.trim_start_matches("systemctl"));
+                let mut failure = Outcome::failure(text("D").trim_end().to_string());
+                failure.set("cmd", cmd);
+                failure.set("rc", i64::from(c_rc));
+                failure.set("stdout", text("C"));
+                failure.set("stderr", text("D"));
+                return Ok(failure);
+            }
+            false
+        };
+    let found = is_systemd || is_initd;
+    let decision = decide(&args, &status, (rc, answer), sysv_enabled);
     if (args.get("enabled").is_some() || args.get("state").is_some()) && !found {
         return Ok(Outcome::failure(format!(
             "Could not find the requested service {unit}: host"
         )));
     }
+    if args.get("state").is_some() && !status.contains_key(&Value::from("ActiveState")) {
+        let mut failure = Outcome::failure("Service is in unknown state");
+        failure.set("status", Value::map(status));
+        return Ok(failure);
+    }
     if !decision.actions.is_empty() {
         outcome.changed = true;
         if !target.check_mode {
+            // Each verb marks its start on stdout and, failing, leaves its stderr on stderr.
             let q = quote(&unit);
-            let script: Vec<String> = decision
-                .actions
-                .iter()
-                .map(|verb| format!("{systemctl} {verb} {q} || {{ echo \"Unable to {verb} service {unit}\" >&2; exit 1; }}"))
-                .collect();
-            let out = target.run(&script.join("\n"), None, None).await?;
+            let mut script = String::from("exec 3>&1\n");
+            for verb in &decision.actions {
+                script += &format!(
+                    "printf '\\001{verb}\\n'; e=$({systemctl} {verb} {q} 2>&1 >&3) || {{ [ -z \"$e\" ] || printf '%s\\n' \"$e\" >&2; exit 1; }}\n"
+                );
+            }
+            let out = target.run(&script, None, None).await?;
             if out.rc != 0 {
-                return Ok(Outcome::failure(format!(
-                    "{}{}",
-                    head(&out.stdout_text()),
-                    out.stderr_text().trim()
-                )));
+                let stdout = out.stdout_text();
+                let (verb, printed) = stdout
+                    .rsplit_once('\u{1}')
+                    .and_then(|(_, last)| last.split_once('\n'))
+                    .unwrap_or(("start", ""));
+                let err = out.stderr_text();
+                return Ok(Outcome::failure(action_failure(verb, &unit, printed, &err)));
             }
         }
     }
