@@ -5,7 +5,7 @@
 //! output line for line (`--diff` on) in check mode, which must change nothing, a first run and
 //! a second run, which must report changed=0; then the files the modules leave behind.
 
-use oxible_tests::pair::Pair;
+use oxible_tests::pair::{Pair, recap_changed};
 
 /// The INI files, their modes, and how many backups were made.
 const INI_STATE: &str = r#"for f in $(find /srv/ini -type f -not -name '*~' | sort); do echo "== $f"; stat -c '%a %U' "$f"; cat "$f"; done
@@ -18,4 +18,21 @@ fn ini_file_matches_ansible() {
     pair.same_state("ini files after --check", INI_STATE);
     pair.converge_twice("ini.yml", &["--diff"], |_| {});
     pair.same_state("ini files", INI_STATE);
+
+    // selinux/seboolean without SELinux: a deliberate difference (docs/COMPATIBILITY.md).
+    let (ansible, oxible) = pair.both("selinux.yml", &[]);
+    assert!(
+        ansible.stdout.contains("libselinux-python"),
+        "{}",
+        ansible.stdout
+    );
+    assert!(
+        oxible
+            .stdout
+            .contains("SELinux is not available on this host"),
+        "{}",
+        oxible.stdout
+    );
+    assert_eq!(recap_changed(&oxible), "changed=0", "{}", oxible.stdout);
+    assert!(oxible.stdout.contains("ignored=0"), "{}", oxible.stdout);
 }

@@ -52,6 +52,8 @@ static MODULES: &[&dyn Module] = &[
     &crate::postgresql_user::PostgresqlUser,
     &crate::postgresql_privs::PostgresqlPrivs,
     &crate::ini_file::IniFile,
+    &crate::selinux::Selinux,
+    &crate::selinux::Seboolean,
 ];
 
 /// Modules that live in collections today, by their fully qualified name: the OME roles
@@ -63,6 +65,8 @@ static COLLECTION_NAMES: &[(&str, &str)] = &[
     ("community.general.alternatives", "alternatives"),
     ("community.general.archive", "archive"),
     ("community.general.ini_file", "ini_file"),
+    ("ansible.posix.selinux", "selinux"),
+    ("ansible.posix.seboolean", "seboolean"),
     ("community.postgresql.postgresql_db", "postgresql_db"),
     ("community.postgresql.postgresql_user", "postgresql_user"),
     ("community.postgresql.postgresql_privs", "postgresql_privs"),
