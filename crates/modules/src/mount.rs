@@ -297,8 +297,10 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         Some(s) => mounts.get(&name).is_some_and(|m| m == s),
     };
 
-    let mount_cmd = {
+    // `mount <options> [-T fstab] [ephemeral's -t/-o/source] <name>`.
+    let mount_with = |options: &[String]| {
         let mut cmd = vec!["mount".to_string()];
+        cmd.extend(options.iter().cloned());
         if fstab != "/etc/fstab" && state != "ephemeral" {
             cmd.extend(["-T".to_string(), fstab.clone()]);
         }
@@ -308,22 +310,15 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         cmd.push(name.clone());
         oxible_shell::join(&cmd)
     };
-    let remount_cmd = {
-        let mut cmd = vec!["mount".to_string(), "-o".to_string()];
+    let mount_cmd = mount_with(&[]);
+    let remount_cmd = mount_with(&[
+        "-o".to_string(),
         if state == "remounted" && entry.opts != "defaults" {
-            cmd.push(format!("remount,{}", entry.opts));
+            format!("remount,{}", entry.opts)
         } else {
-            cmd.push("remount".into());
-        }
-        if fstab != "/etc/fstab" && state != "ephemeral" {
-            cmd.extend(["-T".to_string(), fstab.clone()]);
-        }
-        if state == "ephemeral" {
-            cmd.extend(ephemeral_args(&entry));
-        }
-        cmd.push(name.clone());
-        oxible_shell::join(&cmd)
-    };
+            "remount".into()
+        },
+    ]);
     // Shell functions: each prints the failing command's output and returns non-zero.
     let strict_remount = state == "remounted" && entry.opts != "defaults";
     let functions = format!(
