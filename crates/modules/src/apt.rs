@@ -11,7 +11,7 @@
 
 use oxible_yaml::{Map, Value};
 
-use crate::pkg::{APT_ENV, deb_cmp, set_output, texts};
+use crate::pkg::{self, APT_ENV, deb_cmp, set_output, texts};
 use crate::setup::sections;
 use crate::{ArgSpec, ArgType, Args, ModuleError, Outcome, Target};
 
@@ -713,11 +713,11 @@ async fn install_deb(job: &Job<'_>, deb: &str) -> Result<Outcome, ModuleError> {
         oxible_shell::quote(&format!("./{deb}"))
     };
     let fetch = if deb.contains("://") {
-        let url = oxible_shell::quote(deb);
+        let download =
+            pkg::download_snippet(&oxible_shell::quote(deb), "\"$tmp/package.deb\"", true);
         format!(
             "tmp=$(mktemp -d); trap 'rm -rf \"$tmp\"' EXIT\n\
-             curl -fsSL -o \"$tmp/package.deb\" {url} 2>/dev/null || wget -q -O \"$tmp/package.deb\" {url} || \
-             {{ echo \"Failure downloading {deb}\" >&2; exit 3; }}\n"
+             {{ {download}; }} 2>/dev/null || {{ echo \"Failure downloading {deb}\" >&2; exit 3; }}\n"
         )
     } else {
         String::new()
