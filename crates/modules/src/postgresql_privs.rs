@@ -220,7 +220,7 @@ fn request(args: &Args) -> Result<Request, String> {
         if !objs.iter().all(fits) {
             let valid: Vec<&String> = objs.iter().filter(|o| fits(o)).collect();
             return Err(format!(
-                "Invalid priv specified. Valid object for priv: frozenset({}). Objects: frozenset({})",
+                "Invalid priv specified. Valid object for priv: {}. Objects: {}",
                 py_set(&valid),
                 py_set(&objs.iter().collect::<Vec<_>>())
             ));
@@ -253,10 +253,14 @@ fn request(args: &Args) -> Result<Request, String> {
 
 use oxible_yaml::Value;
 
-/// A Python set's text (`{'A', 'B'}`), as community.postgresql's messages show them.
+/// A Python frozenset's text (`frozenset({'A', 'B'})`), as community.postgresql's messages
+/// show them.
 fn py_set(items: &[&String]) -> String {
+    if items.is_empty() {
+        return "frozenset()".into();
+    }
     let items: Vec<String> = items.iter().map(|i| format!("'{i}'")).collect();
-    format!("{{{}}}", items.join(", "))
+    format!("frozenset({{{}}})", items.join(", "))
 }
 
 /// The query listing the objects of `ALL_IN_SCHEMA` (names, functions with their signature).

@@ -391,11 +391,26 @@ mod tests {
 
     #[test]
     fn scram_verifier_checks_the_password() {
-        // Made by PostgreSQL 15 for password 'omero'.
-        let verifier = "SCRAM-SHA-256$4096:wI6OmOe7gBJ4YsJD8ok1Eg==$\
-                        dy4Tn1fFBqv6q2FCE1qfK6F6OItF3l5JbVoAqUr52eg=:\
-                        g3gyQwuUXQ4Av1wWGLwi9UQ9UvGD5HSh/gzhIZo+OdM=";
-        assert!(scram_matches(verifier, "other") == Some(false));
+        // Made by PostgreSQL 15 for password 'omero-secret'.
+        let verifier = "SCRAM-SHA-256$4096:q6RW516F3OlwHuLh2iEFHQ==$\
+                        WpvudkJYv3rgqaQkBunx1TwcCcF68QqlnXawxWKrZrc=:\
+                        GupTN5ENnG0JzAfYyEWa5h1tM+B8ISjEsd/v2EAc3jU=";
+        assert_eq!(scram_matches(verifier, "omero-secret"), Some(true));
+        assert_eq!(scram_matches(verifier, "other"), Some(false));
+        assert!(!password_changes(
+            Some("omero-secret"),
+            Some(verifier),
+            "x",
+            true,
+            "scram-sha-256"
+        ));
+        assert!(password_changes(
+            Some("other"),
+            Some(verifier),
+            "x",
+            true,
+            "scram-sha-256"
+        ));
         assert_eq!(scram_matches("md5abc", "x"), None);
     }
 
