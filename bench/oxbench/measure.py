@@ -1,7 +1,7 @@
 """Measuring one run of a command: wall time, CPU seconds and the controller's peak memory.
 
 CPU seconds are the user + system time of the command and every descendant it waited for
-(`wait4`'s rusage). Peak memory is sampled: every few milliseconds the harness sums the
+(`wait4`'s rusage). Peak memory is sampled: every 50 ms the harness sums the
 proportional set size (PSS, /proc/<pid>/smaps_rollup) of the command's whole process tree,
 leaving out `ssh` processes (both tools use the same OpenSSH client for transport); PSS counts
 pages shared between forked workers once, which RSS would count once per worker and so

@@ -9,7 +9,8 @@ use crate::Outcome;
 use crate::hosts::TestHosts;
 
 /// Runs `playbook` (a path) with ansible-core limited to `h1` and with oxible limited to `h2`,
-/// at the same time, from the work directory `work`, with `extra` arguments for both.
+/// at the same time, from the work directory `work`, with `extra` arguments for both; each
+/// host's container name is written `CONTAINER` in the output.
 pub fn both(hosts: &TestHosts, work: &Path, playbook: &Path, extra: &[&str]) -> (Outcome, Outcome) {
     let path = playbook.to_str().expect("utf-8 playbook path");
     let args = |host: &'static str| {
@@ -17,11 +18,16 @@ pub fn both(hosts: &TestHosts, work: &Path, playbook: &Path, extra: &[&str]) -> 
         args.extend(extra);
         args
     };
-    std::thread::scope(|s| {
+    let (mut ansible, mut oxible) = std::thread::scope(|s| {
         let ansible = s.spawn(|| hosts.ansible("playbook", work, &args("h1")));
         let oxible = hosts.oxible("playbook", work, &args("h2"));
         (ansible.join().expect("ansible-playbook thread"), oxible)
-    })
+    });
+    // A host's container name (its hostname, in facts and messages) is written `CONTAINER`.
+    for (i, out) in [&mut ansible, &mut oxible].into_iter().enumerate() {
+        out.stdout = out.stdout.replace(&hosts.hosts()[i].container, "CONTAINER");
+    }
+    (ansible, oxible)
 }
 
 /// `text`'s lines with `host`'s inventory name written `HOST` and every number following one
@@ -98,4 +104,86 @@ pub fn recap_changed(out: &Outcome) -> String {
         .filter_map(|l| l.split_whitespace().find(|w| w.starts_with("changed=")))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// A module suite's pair of fresh hosts with its fixture directory and work directory: the
+/// wrappers every `*_diff.rs` suite otherwise writes for itself.
+#[derive(Debug)]
+pub struct Pair {
+    /// The two hosts: `h1` for ansible-core, `h2` for oxible.
+    pub hosts: TestHosts,
+    /// `tests/fixtures/<name>`.
+    pub fixtures: std::path::PathBuf,
+    /// The directory both tools run in.
+    pub work: std::path::PathBuf,
+    /// Keys whose numbers differ from run to run (see [`normalize`]).
+    masked_keys: &'static [&'static str],
+}
+
+impl Pair {
+    /// Two fresh hosts of `image` (the default test image when `None`), each prepared by the
+    /// shell scripts `setup` (paths below `tests/fixtures/<fixtures>`), run in order as root.
+    pub fn start(fixtures: &str, image: Option<&str>, setup: &[&str]) -> Pair {
+        let hosts = match image {
+            Some(image) => TestHosts::start_image(2, image),
+            None => TestHosts::start(2),
+        };
+        let fixtures = crate::fixtures_dir().join(fixtures);
+        for script in setup {
+            let text = std::fs::read_to_string(fixtures.join(script))
+                .unwrap_or_else(|e| panic!("read {script}: {e}"));
+            for i in 0..2 {
+                hosts.exec(i, &text);
+            }
+        }
+        let work = std::env::temp_dir().join(format!("{}-work", hosts.prefix()));
+        std::fs::create_dir_all(&work).expect("work dir");
+        Pair {
+            hosts,
+            fixtures,
+            work,
+            masked_keys: &[],
+        }
+    }
+
+    /// The same pair, masking the numbers after `keys` in the compared output.
+    pub fn masking(mut self, keys: &'static [&'static str]) -> Pair {
+        self.masked_keys = keys;
+        self
+    }
+
+    /// Runs the fixture `playbook` with both tools at once (see [`both`]).
+    pub fn both(&self, playbook: &str, extra: &[&str]) -> (Outcome, Outcome) {
+        both(
+            &self.hosts,
+            &self.work,
+            &self.fixtures.join(playbook),
+            extra,
+        )
+    }
+
+    /// Runs the fixture `playbook` with both tools and asserts they did the same ([`assert_same`]).
+    pub fn run_same(&self, what: &str, playbook: &str, extra: &[&str]) -> (Outcome, Outcome) {
+        let (ansible, oxible) = self.both(playbook, extra);
+        assert_same(what, &ansible, &oxible, self.masked_keys);
+        (ansible, oxible)
+    }
+
+    /// Runs `playbook` twice with both tools: the same output each time, and nothing changed
+    /// by oxible's second run; `after(run)` checks the hosts after each run (1, then 2).
+    pub fn converge_twice(&self, playbook: &str, extra: &[&str], mut after: impl FnMut(usize)) {
+        for run in 1..=2 {
+            let what = format!("{playbook} run {run}");
+            let (_, oxible) = self.run_same(&what, playbook, extra);
+            if run == 2 {
+                assert_eq!(recap_changed(&oxible), "changed=0", "{}", oxible.stdout);
+            }
+            after(run);
+        }
+    }
+
+    /// The same shell query answers the same on both hosts ([`assert_same_state`]).
+    pub fn same_state(&self, what: &str, script: &str) {
+        assert_same_state(&self.hosts, what, script);
+    }
 }

@@ -17,78 +17,46 @@
 //! code, output line for line, the `ox*` packages, the imported keys and the repository files
 //! each host ends with; the converging play reports changed=0 on its second run.
 
-use std::path::PathBuf;
-
-use oxible_tests::Outcome;
-use oxible_tests::fixtures_dir;
-use oxible_tests::hosts::TestHosts;
-use oxible_tests::pair;
+use oxible_tests::pair::Pair;
 
 /// The image with dnf, rpm and createrepo-c.
 const IMAGE: &str = "oxible-test/dnf:bookworm";
 
-fn dir() -> PathBuf {
-    fixtures_dir().join("dnf")
-}
-
 /// Two hosts prepared by `make-repo.sh`, sharing the first one's signing key.
-fn prepared_hosts() -> TestHosts {
-    let hosts = TestHosts::start_image(2, IMAGE);
-    let setup = std::fs::read_to_string(dir().join("make-repo.sh")).expect("read make-repo.sh");
-    for i in 0..2 {
-        hosts.exec(i, &setup);
-    }
+fn prepared() -> Pair {
+    let pair = Pair::start("dnf", Some(IMAGE), &["make-repo.sh"]);
     for file in ["ox.asc", "ox.fpr"] {
-        let text = hosts.exec(0, &format!("cat /srv/keys/{file}"));
-        hosts.exec(
+        let text = pair.hosts.exec(0, &format!("cat /srv/keys/{file}"));
+        pair.hosts.exec(
             1,
             &format!("cat > /srv/keys/{file} <<'OXIBLE_KEY'\n{text}OXIBLE_KEY\n"),
         );
     }
-    hosts
-}
-
-/// Runs `playbook` with ansible-core on h1 and with oxible on h2, at the same time, with
-/// `extra` arguments for both.
-fn both(hosts: &TestHosts, playbook: &str, extra: &[&str]) -> (Outcome, Outcome) {
-    let work = std::env::temp_dir().join(format!("{}-work", hosts.prefix()));
-    std::fs::create_dir_all(&work).expect("work dir");
-    pair::both(hosts, &work, &dir().join(playbook), extra)
+    pair
 }
 
 /// The packages, keys and repository files both hosts have.
-fn same_state(hosts: &TestHosts, after: &str) {
-    pair::assert_same_state(
-        hosts,
-        &format!("rpm packages and repositories after {after}"),
-        "rpm -qa 'ox*' | sort; rpm -qa 'gpg-pubkey*' | sort; \
-         for f in /etc/yum.repos.d/*; do echo \"== $f $(stat -c %a \"$f\")\"; cat \"$f\"; done",
-    );
-}
+const STATE: &str = "rpm -qa 'ox*' | sort; rpm -qa 'gpg-pubkey*' | sort; \
+     for f in /etc/yum.repos.d/*; do echo \"== $f $(stat -c %a \"$f\")\"; cat \"$f\"; done";
 
 #[test]
 fn dnf_rpm_key_and_yum_repository_match_ansible() {
-    let hosts = prepared_hosts();
+    let pair = prepared();
     for (playbook, extra) in [
         ("dnf.yml", &[][..]),
         ("keys.yml", &[]),
         ("user.yml", &["-e", "ansible_user=tester"]),
     ] {
-        let (ansible, oxible) = both(&hosts, playbook, extra);
-        pair::assert_same(playbook, &ansible, &oxible, &[]);
-        same_state(&hosts, playbook);
+        pair.run_same(playbook, playbook, extra);
+        pair.same_state(
+            &format!("rpm packages and repositories after {playbook}"),
+            STATE,
+        );
     }
-    for run in 1..=2 {
-        let (ansible, oxible) = both(&hosts, "converge.yml", &[]);
-        pair::assert_same(&format!("converge.yml run {run}"), &ansible, &oxible, &[]);
-        if run == 2 {
-            assert_eq!(
-                pair::recap_changed(&oxible),
-                "changed=0",
-                "{}",
-                oxible.stdout
-            );
-        }
-        same_state(&hosts, &format!("converge.yml run {run}"));
-    }
+    pair.converge_twice("converge.yml", &[], |run| {
+        pair.same_state(
+            &format!("rpm packages and repositories after converge.yml run {run}"),
+            STATE,
+        );
+    });
 }
