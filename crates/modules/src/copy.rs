@@ -638,17 +638,17 @@ async fn install(
     let installed = fs::install(
         target,
         Install {
-            dest: path.clone(),
-            source,
-            perm,
-            keep_owner: old
-                .as_ref()
-                .filter(|_| keep.is_none())
-                .map(|st| (st.uid, st.gid)),
             backup: args.bool("backup", false),
             validate: args.str("validate").map(str::to_string),
             after,
-            make_parents: false,
+            ..Install::new(
+                path.clone(),
+                source,
+                perm,
+                old.as_ref()
+                    .filter(|_| keep.is_none())
+                    .map(|st| (st.uid, st.gid)),
+            )
         },
     )
     .await;

@@ -685,6 +685,29 @@ pub(crate) struct Install {
     pub make_parents: bool,
 }
 
+impl Install {
+    /// `source` installed as `dest` with `perm` (and `keep_owner`), with no backup, no
+    /// validation, no commands after and no parents made: the fields a caller sets
+    /// otherwise go in a struct update (`Install { backup, ..Install::new(..) }`).
+    pub(crate) fn new(
+        dest: String,
+        source: Source,
+        perm: u32,
+        keep_owner: Option<(i64, i64)>,
+    ) -> Self {
+        Self {
+            dest,
+            source,
+            perm,
+            keep_owner,
+            backup: false,
+            validate: None,
+            after: Vec::new(),
+            make_parents: false,
+        }
+    }
+}
+
 /// What an [`install`] did.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Installed {

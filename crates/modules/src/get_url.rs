@@ -402,14 +402,14 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         let installed = fs::install(
             target,
             Install {
-                dest: dest.clone(),
-                source: Source::Staged(download.tmp.clone()),
-                perm,
-                keep_owner: old.as_ref().map(|st| (st.uid, st.gid)),
                 backup: args.bool("backup", false),
-                validate: None,
                 after,
-                make_parents: false,
+                ..Install::new(
+                    dest.clone(),
+                    Source::Staged(download.tmp.clone()),
+                    perm,
+                    old.as_ref().map(|st| (st.uid, st.gid)),
+                )
             },
         )
         .await;

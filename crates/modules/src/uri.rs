@@ -413,18 +413,17 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
             let installed = fs::install(
                 target,
                 Install {
-                    dest: path.clone(),
-                    // Staged beside dest by curl, else (fallback) sent from here.
-                    source: match staged {
-                        Some(staged) => Source::Staged(staged),
-                        None => Source::Bytes(body.clone()),
-                    },
-                    perm,
-                    keep_owner: old.as_ref().map(|st| (st.uid, st.gid)),
-                    backup: false,
-                    validate: None,
                     after,
-                    make_parents: false,
+                    ..Install::new(
+                        path.clone(),
+                        // Staged beside dest by curl, else (fallback) sent from here.
+                        match staged {
+                            Some(staged) => Source::Staged(staged),
+                            None => Source::Bytes(body.clone()),
+                        },
+                        perm,
+                        old.as_ref().map(|st| (st.uid, st.gid)),
+                    )
                 },
             )
             .await;

@@ -308,16 +308,12 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
             let keep_owner = record.followed().map(|st| (st.uid, st.gid));
             let installed = fs::install(
                 target,
-                Install {
-                    dest: dest.clone(),
-                    source: Source::Bytes(ini.write().into_bytes()),
+                Install::new(
+                    dest.clone(),
+                    Source::Bytes(ini.write().into_bytes()),
                     perm,
                     keep_owner,
-                    backup: false,
-                    validate: None,
-                    after: Vec::new(),
-                    make_parents: false,
-                },
+                ),
             )
             .await;
             record = match installed {
