@@ -8,16 +8,19 @@
 use std::collections::HashMap;
 
 use oxible_shell::quote;
-use oxible_yaml::Value;
+use oxible_yaml::{Map, Value};
 
 use crate::{ArgSpec, ArgType, Args, ModuleError, Target};
 
 /// The connection parameters of community.postgresql's `postgres_common_argument_spec`.
 pub(crate) const CONNECTION_SPEC: &[ArgSpec] = &[
-    ArgSpec::new("login_user", ArgType::Str).aliases(&["login"]),
+    ArgSpec::new("login_user", ArgType::Str),
+    ArgSpec::new("login", ArgType::Str),
     ArgSpec::new("login_password", ArgType::Str),
-    ArgSpec::new("login_host", ArgType::Str).aliases(&["host"]),
-    ArgSpec::new("login_unix_socket", ArgType::Str).aliases(&["unix_socket"]),
+    ArgSpec::new("login_host", ArgType::Str),
+    ArgSpec::new("host", ArgType::Str),
+    ArgSpec::new("login_unix_socket", ArgType::Str),
+    ArgSpec::new("unix_socket", ArgType::Str),
     ArgSpec::new("port", ArgType::Int).aliases(&["login_port"]),
     ArgSpec::new("ssl_mode", ArgType::Str).choices(&[
         "allow",
@@ -34,6 +37,56 @@ pub(crate) const CONNECTION_SPEC: &[ArgSpec] = &[
     ArgSpec::new("session_role", ArgType::Str),
     ArgSpec::new("trust_input", ArgType::Bool),
 ];
+
+/// Aliases community.postgresql deprecates (alias, parameter): declared as parameters of their
+/// own so that the module knows which was written and reports the deprecation as the
+/// collection does; [`param`] reads either.
+pub(crate) const DEPRECATED_ALIASES: &[(&str, &str)] = &[
+    ("login", "login_user"),
+    ("host", "login_host"),
+    ("unix_socket", "login_unix_socket"),
+];
+
+/// Text parameter `name`, or the value of one of its deprecated aliases in `aliases`
+/// ([`DEPRECATED_ALIASES`] are always looked at).
+pub(crate) fn param<'a>(args: &'a Args, name: &str, aliases: &[(&str, &str)]) -> Option<&'a str> {
+    args.str(name).or_else(|| {
+        DEPRECATED_ALIASES
+            .iter()
+            .chain(aliases)
+            .filter(|(_, canonical)| *canonical == name)
+            .find_map(|(alias, _)| args.str(alias))
+    })
+}
+
+/// The `deprecations` of a result for every deprecated alias the task wrote
+/// (community.postgresql removes them in 5.0.0), `None` when it wrote none.
+pub(crate) fn deprecations(args: &Args, aliases: &[(&str, &str)]) -> Option<Value> {
+    let used: Vec<Value> = DEPRECATED_ALIASES
+        .iter()
+        .chain(aliases)
+        .filter(|(alias, _)| args.get(alias).is_some())
+        .map(|(alias, _)| {
+            let mut deprecator = Map::new();
+            deprecator.insert(Value::from("resolved_name"), Value::from(COLLECTION));
+            deprecator.insert(Value::from("type"), Value::null());
+            let mut d = Map::new();
+            d.insert(Value::from("collection_name"), Value::from(COLLECTION));
+            d.insert(Value::from("deprecator"), Value::map(deprecator));
+            d.insert(
+                Value::from("msg"),
+                Value::from(format!(
+                    "Alias '{alias}' is deprecated. See the module docs for more information"
+                )),
+            );
+            d.insert(Value::from("version"), Value::from("5.0.0"));
+            Value::map(d)
+        })
+        .collect();
+    (!used.is_empty()).then(|| Value::seq(used))
+}
+
+const COLLECTION: &str = "community.postgresql";
 
 /// A module's spec: its own parameters followed by [`CONNECTION_SPEC`] (built once per module).
 pub(crate) fn spec(own: &'static [ArgSpec]) -> Vec<ArgSpec> {
@@ -101,8 +154,8 @@ fn command(args: &Args, db: Option<&str>) -> String {
         }
     }
     cmd.push_str("psql -X -A -t -q -v ON_ERROR_STOP=1");
-    let host = args.str("login_host").filter(|h| !h.is_empty());
-    let socket = args.str("login_unix_socket").filter(|s| !s.is_empty());
+    let host = param(args, "login_host", &[]).filter(|h| !h.is_empty());
+    let socket = param(args, "login_unix_socket", &[]).filter(|s| !s.is_empty());
     match (host, socket) {
         (Some(h), _) if h != "localhost" || socket.is_none() => {
             cmd.push_str(&format!(" -h {}", quote(h)))
@@ -111,7 +164,7 @@ fn command(args: &Args, db: Option<&str>) -> String {
         _ => {}
     }
     cmd.push_str(&format!(" -p {}", args.int("port").unwrap_or(5432)));
-    let user = args.str("login_user").unwrap_or("postgres");
+    let user = param(args, "login_user", &[]).unwrap_or("postgres");
     cmd.push_str(&format!(" -U {}", quote(user)));
     if let Some(db) = db.filter(|d| !d.is_empty()) {
         cmd.push_str(&format!(" -d {}", quote(db)));

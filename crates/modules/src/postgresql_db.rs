@@ -168,13 +168,22 @@ fn result(changed: bool, db: &str, commands: &[String]) -> Outcome {
 }
 
 async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+    let mut outcome = apply(target, &args).await?;
+    if let Some(d) = postgresql::deprecations(&args, &[]) {
+        outcome.set("deprecations", d);
+    }
+    Ok(outcome)
+}
+
+/// The module's work; `run` adds the deprecations.
+async fn apply(target: &Target<'_>, args: &Args) -> Result<Outcome, ModuleError> {
     let db = args.str("db").unwrap_or_default().to_string();
     let state = args.str("state").unwrap_or("present");
     let maintenance = args.str("maintenance_db").unwrap_or("postgres").to_string();
     let s = |name: &str| args.str(name).unwrap_or_default();
     let found = match postgresql::run(
         target,
-        &args,
+        args,
         Some(&maintenance),
         &probe_script(&db, s("encoding")),
     )
@@ -216,7 +225,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         return Ok(result(!commands.is_empty(), &db, &[]));
     }
     let script: String = commands.iter().map(|c| format!("{c};\n")).collect();
-    match postgresql::run(target, &args, Some(&maintenance), &script).await? {
+    match postgresql::run(target, args, Some(&maintenance), &script).await? {
         Psql::Ok(_) => Ok(result(true, &db, &commands)),
         Psql::Failed(msg) => Ok(Outcome::failure(format!("Database query failed: {msg}"))),
     }

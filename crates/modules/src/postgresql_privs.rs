@@ -11,9 +11,9 @@ use crate::postgresql::{self, Psql, array, first, ident, literal, texts};
 use crate::{ArgSpec, ArgType, Args, ModuleError, Outcome, Target};
 
 const OWN: &[ArgSpec] = &[
-    ArgSpec::new("login_db", ArgType::Str)
-        .required()
-        .aliases(&["db", "database"]),
+    ArgSpec::new("login_db", ArgType::Str),
+    ArgSpec::new("db", ArgType::Str),
+    ArgSpec::new("database", ArgType::Str),
     ArgSpec::new("state", ArgType::Str).choices(&["present", "absent"]),
     ArgSpec::new("privs", ArgType::Str).aliases(&["priv"]),
     ArgSpec::new("type", ArgType::Str).choices(&[
@@ -47,6 +47,9 @@ module!(
     /// The `postgresql_privs` module (community.postgresql.postgresql_privs).
     pub PostgresqlPrivs = "postgresql_privs", SPEC.as_slice(), run
 );
+
+/// The deprecated aliases of this module's own parameters.
+const ALIASES: &[(&str, &str)] = &[("db", "login_db"), ("database", "login_db")];
 
 /// Privileges community.postgresql accepts.
 const VALID_PRIVS: &[&str] = &[
@@ -146,7 +149,9 @@ fn request(args: &Args) -> Result<Request, String> {
         ));
     }
     let objs_raw = match (kind.as_str(), objs_raw) {
-        ("database", None) => args.str("login_db").unwrap_or_default().to_string(),
+        ("database", None) => postgresql::param(args, "login_db", ALIASES)
+            .unwrap_or_default()
+            .to_string(),
         (_, Some(o)) => o.to_string(),
         (_, None) => {
             return Err(format!(
@@ -466,11 +471,25 @@ fn result(changed: bool, queries: &[String]) -> Outcome {
 }
 
 async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
-    let req = match request(&args) {
+    let mut outcome = apply(target, &args).await?;
+    if let Some(d) = postgresql::deprecations(&args, ALIASES) {
+        outcome.set("deprecations", d);
+    }
+    Ok(outcome)
+}
+
+/// The module's work; `run` adds the deprecations.
+async fn apply(target: &Target<'_>, args: &Args) -> Result<Outcome, ModuleError> {
+    let req = match request(args) {
         Ok(r) => r,
         Err(msg) => return Ok(Outcome::failure(msg)),
     };
-    let db = args.str("login_db").map(str::to_string);
+    let Some(db) = postgresql::param(args, "login_db", ALIASES).map(str::to_string) else {
+        return Err(ModuleError::Args(
+            "missing required arguments: login_db".into(),
+        ));
+    };
+    let db = Some(db);
     // Round trip 1: the schema's objects for ALL_IN_SCHEMA, and which roles exist.
     let mut probe = String::new();
     if req.all_in_schema
@@ -490,7 +509,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         "SELECT rolname FROM pg_catalog.pg_roles WHERE rolname = ANY ({});\n",
         array(&req.roles)
     ));
-    let found = match postgresql::run(target, &args, db.as_deref(), &probe).await? {
+    let found = match postgresql::run(target, args, db.as_deref(), &probe).await? {
         Psql::Ok(s) => s,
         Psql::Failed(msg) => return Ok(Outcome::failure(msg)),
     };
@@ -554,7 +573,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
          {}\\echo :oxible_changed\n{end}",
         postgresql::section("changed")
     );
-    let done = match postgresql::run(target, &args, db.as_deref(), &script).await? {
+    let done = match postgresql::run(target, args, db.as_deref(), &script).await? {
         Psql::Ok(s) => s,
         Psql::Failed(msg) => return Ok(Outcome::failure(msg)),
     };

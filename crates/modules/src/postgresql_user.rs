@@ -20,7 +20,8 @@ const OWN: &[ArgSpec] = &[
         .aliases(&["name"]),
     ArgSpec::new("password", ArgType::Str),
     ArgSpec::new("state", ArgType::Str).choices(&["absent", "present"]),
-    ArgSpec::new("login_db", ArgType::Str).aliases(&["db"]),
+    ArgSpec::new("login_db", ArgType::Str),
+    ArgSpec::new("db", ArgType::Str),
     ArgSpec::new("fail_on_user", ArgType::Bool).aliases(&["fail_on_role"]),
     ArgSpec::new("role_attr_flags", ArgType::Str),
     ArgSpec::new("encrypted", ArgType::Bool),
@@ -35,6 +36,9 @@ module!(
     /// The `postgresql_user` module (community.postgresql.postgresql_user).
     pub PostgresqlUser = "postgresql_user", SPEC.as_slice(), run
 );
+
+/// The deprecated aliases of this module's own parameters.
+const ALIASES: &[(&str, &str)] = &[("db", "login_db")];
 
 /// Role attributes and the pg_authid column holding each.
 const FLAGS: &[(&str, &str)] = &[
@@ -215,6 +219,15 @@ fn result(changed: bool, user: &str, queries: &[String]) -> Outcome {
 }
 
 async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+    let mut outcome = apply(target, &args).await?;
+    if let Some(d) = postgresql::deprecations(&args, ALIASES) {
+        outcome.set("deprecations", d);
+    }
+    Ok(outcome)
+}
+
+/// The module's work; `run` adds the deprecations.
+async fn apply(target: &Target<'_>, args: &Args) -> Result<Outcome, ModuleError> {
     let user = args.str("user").unwrap_or_default().to_string();
     let state = args.str("state").unwrap_or("present");
     let password = args.str("password");
@@ -227,8 +240,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     let expires = args.str("expires");
     let conn_limit = args.int("conn_limit");
     let no_password_changes = args.bool("no_password_changes", false);
-    let db = args
-        .str("login_db")
+    let db = postgresql::param(args, "login_db", ALIASES)
         .filter(|d| !d.is_empty())
         .map(str::to_string);
     let flags = match parse_flags(args.str("role_attr_flags").unwrap_or_default()) {
@@ -259,7 +271,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         postgresql::section("role"),
         literal(&user)
     );
-    let found = match postgresql::run(target, &args, db.as_deref(), &probe).await? {
+    let found = match postgresql::run(target, args, db.as_deref(), &probe).await? {
         Psql::Ok(s) => s,
         Psql::Failed(msg) => return Ok(Outcome::failure(msg)),
     };
@@ -361,7 +373,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         "COMMIT"
     };
     let script = format!("BEGIN;\n{sql};\n{end};\n");
-    match postgresql::run(target, &args, db.as_deref(), &script).await? {
+    match postgresql::run(target, args, db.as_deref(), &script).await? {
         Psql::Ok(_) => {}
         Psql::Failed(msg) if state == "absent" => {
             if args.bool("fail_on_user", true) {
