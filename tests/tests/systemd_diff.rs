@@ -18,7 +18,7 @@ const IMAGE: &str = "oxible-test/systemd:bookworm";
 
 /// The units' states as `systemctl` reports them (and whether the unit file exists).
 const STATE: &str = "systemctl is-system-running --wait >/dev/null 2>&1; \
-    for u in oxsleep oxmask cron ssh; do \
+    for u in oxsleep oxmask oxghost cron ssh; do \
       echo \"$u $(systemctl is-active $u 2>&1) $(systemctl is-enabled $u 2>&1)\"; done; \
     echo \"oxuser $(systemctl --global is-enabled oxuser 2>&1)\"; \
     ls /etc/systemd/system/oxsleep.service 2>&1; true";

@@ -87,7 +87,12 @@ async fn run_service(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleE
         Some(_) => false,
     };
     if systemd {
-        return run_systemd(target, systemd_args(&args)?).await;
+        let ignored = ["pattern", "runlevel", "sleep", "arguments"]
+            .iter()
+            .filter(|k| args.get(k).is_some())
+            .map(|k| format!("Ignoring \"{k}\" as it is not used in \"systemd\""))
+            .collect();
+        return systemd_unit(target, systemd_args(&args)?, ignored).await;
     }
     let tools: Vec<&str> = probed
         .get("T")
@@ -299,7 +304,7 @@ fn sysv_running(name: &str, rc: i32, stdout: &str) -> Option<bool> {
 }
 
 /// `service` arguments as `systemd` takes them (Ansible drops `sleep`, `pattern`, `runlevel`,
-/// `arguments` with a warning, which oxible does not print).
+/// `arguments` with a warning, which the caller gives).
 fn systemd_args(args: &Args) -> Result<Args, ModuleError> {
     let mut raw = Map::new();
     for key in ["name", "state", "enabled"] {
@@ -486,6 +491,32 @@ fn probe_script(systemctl: &str, unit: &str) -> String {
 }
 
 async fn run_systemd(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+    systemd_unit(target, args, Vec::new()).await
+}
+
+/// The `systemd` module with `warnings` to report (those of `service` dispatching to it, as
+/// Ansible's `service` action warns of the arguments it drops), whatever the outcome.
+async fn systemd_unit(
+    target: &Target<'_>,
+    args: Args,
+    mut warnings: Vec<String>,
+) -> Result<Outcome, ModuleError> {
+    let mut outcome = systemd_module(target, args, &mut warnings).await?;
+    if !warnings.is_empty() {
+        outcome.set(
+            "warnings",
+            Value::seq(warnings.iter().map(|w| Value::from(w.as_str())).collect()),
+        );
+    }
+    Ok(outcome)
+}
+
+/// The `systemd` module's work; warnings are added to `warnings`.
+async fn systemd_module(
+    target: &Target<'_>,
+    args: Args,
+    warnings: &mut Vec<String>,
+) -> Result<Outcome, ModuleError> {
     let unit = args.str("name").map(str::to_string);
     if ["state", "enabled", "masked"]
         .iter()
@@ -587,24 +618,34 @@ async fn run_systemd(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleE
             false
         };
     let found = is_systemd || is_initd;
+    if is_initd && !is_systemd {
+        warnings.push(format!(
+            "The service ({unit}) is actually an init script but the system is managed by systemd"
+        ));
+    }
     let decision = decide(&args, &status, (rc, answer), sysv_enabled);
+    // Ansible fails on a missing unit (or an unknown state) only after the steps before that
+    // check ran: masking for a missing unit, masking and enabling for an unknown state.
+    let mut gate = None;
+    let mut actions = decision.actions.clone();
     if (args.get("enabled").is_some() || args.get("state").is_some()) && !found {
-        return Ok(Outcome::failure(format!(
+        gate = Some(Outcome::failure(format!(
             "Could not find the requested service {unit}: host"
         )));
-    }
-    if args.get("state").is_some() && !status.contains_key(&Value::from("ActiveState")) {
+        actions.retain(|verb| matches!(*verb, "mask" | "unmask"));
+    } else if args.get("state").is_some() && !status.contains_key(&Value::from("ActiveState")) {
         let mut failure = Outcome::failure("Service is in unknown state");
-        failure.set("status", Value::map(status));
-        return Ok(failure);
+        failure.set("status", Value::map(status.clone()));
+        gate = Some(failure);
+        actions.retain(|verb| matches!(*verb, "mask" | "unmask" | "enable" | "disable"));
     }
-    if !decision.actions.is_empty() {
+    if !actions.is_empty() {
         outcome.changed = true;
         if !target.check_mode {
             // Each verb marks its start on stdout and, failing, leaves its stderr on stderr.
             let q = quote(&unit);
             let mut script = String::from("exec 3>&1\n");
-            for verb in &decision.actions {
+            for verb in &actions {
                 script += &format!(
                     "printf '\\001{verb}\\n'; e=$({systemctl} {verb} {q} 2>&1 >&3) || {{ [ -z \"$e\" ] || printf '%s\\n' \"$e\" >&2; exit 1; }}\n"
                 );
@@ -616,10 +657,17 @@ async fn run_systemd(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleE
                     .rsplit_once('\u{1}')
                     .and_then(|(_, last)| last.split_once('\n'))
                     .unwrap_or(("start", ""));
-                let err = out.stderr_text();
-                return Ok(Outcome::failure(action_failure(verb, &unit, printed, &err)));
+                let msg = if matches!(verb, "mask" | "unmask") && !found {
+                    format!("Could not find the requested service {unit}: host")
+                } else {
+                    action_failure(verb, &unit, printed, &out.stderr_text())
+                };
+                return Ok(Outcome::failure(msg));
             }
         }
+    }
+    if let Some(failure) = gate {
+        return Ok(failure);
     }
     if let Some(enabled) = decision.enabled {
         outcome.set("enabled", enabled);
@@ -724,6 +772,24 @@ mod tests {
         assert_eq!(d.actions, vec!["enable"]);
         let d = decide(&args(&[("enabled", "yes")]), &inactive, (1, ""), true);
         assert!(d.actions.is_empty());
+    }
+
+    #[test]
+    fn failures_read_like_ansible() {
+        assert_eq!(
+            action_failure("mask", "x", "", "Failed to mask unit: exists.\n"),
+            "Failed to mask the service (x): Failed to mask unit: exists."
+        );
+        assert_eq!(
+            action_failure("enable", "x", "out\n", "err\n"),
+            "Unable to enable service x: out\nerr\n"
+        );
+        assert_eq!(
+            action_failure("start", "x", "out", "masked.\n"),
+            "Unable to start service x: masked.\n"
+        );
+        assert!(request_was_ignored("Running in chroot, ignoring request."));
+        assert!(!request_was_ignored("Id=x.service\nignoring request"));
     }
 
     #[test]
