@@ -11,13 +11,29 @@ use oxible_tests::pair::{Pair, recap_changed};
 const INI_STATE: &str = r#"for f in $(find /srv/ini -type f -not -name '*~' | sort); do echo "== $f"; stat -c '%a %U' "$f"; cat "$f"; done
 find /srv/ini -name '*~' | wc -l"#;
 
+/// The htpasswd files: users and hash schemes (salts differ), and which passwords passlib
+/// verifies on the host.
+const HT_STATE: &str = r#"for f in /srv/ht/new/users /srv/ht/existing; do echo "== $f"; [ -f "$f" ] || continue; stat -c '%a %U' "$f"; sed -E 's/^([^:#]*):([$][^$]*[$](rounds=[0-9]*[$])?|[{]SHA[}]).*/\1:\2/' "$f"; done
+ls /srv/ht
+python3 - <<'EOF'
+import os
+from passlib.apache import HtpasswdFile
+for path, user, pw in [("/srv/ht/new/users", "alice", "wonderland"), ("/srv/ht/new/users", "bob", "builder"), ("/srv/ht/new/users", "carol", "singer"), ("/srv/ht/existing", "eve", "changed"), ("/srv/ht/existing", "frank", "plain")]:
+    print(path, user, os.path.exists(path) and HtpasswdFile(path).check_password(user, pw))
+EOF"#;
+
 #[test]
-fn ini_file_matches_ansible() {
+fn config_modules_match_ansible() {
     let pair = Pair::start("config", None, &["setup.sh"]);
     pair.run_same("ini.yml --check", "ini.yml", &["--check", "--diff"]);
     pair.same_state("ini files after --check", INI_STATE);
     pair.converge_twice("ini.yml", &["--diff"], |_| {});
     pair.same_state("ini files", INI_STATE);
+
+    pair.run_same("htpasswd.yml --check", "htpasswd.yml", &["--check"]);
+    pair.same_state("htpasswd files after --check", HT_STATE);
+    pair.converge_twice("htpasswd.yml", &[], |_| {});
+    pair.same_state("htpasswd files", HT_STATE);
 
     // selinux/seboolean without SELinux: a deliberate difference (docs/COMPATIBILITY.md).
     let (ansible, oxible) = pair.both("selinux.yml", &[]);

@@ -54,6 +54,7 @@ static MODULES: &[&dyn Module] = &[
     &crate::ini_file::IniFile,
     &crate::selinux::Selinux,
     &crate::selinux::Seboolean,
+    &crate::htpasswd::Htpasswd,
 ];
 
 /// Modules that live in collections today, by their fully qualified name: the OME roles
@@ -67,6 +68,7 @@ static COLLECTION_NAMES: &[(&str, &str)] = &[
     ("community.general.ini_file", "ini_file"),
     ("ansible.posix.selinux", "selinux"),
     ("ansible.posix.seboolean", "seboolean"),
+    ("community.general.htpasswd", "htpasswd"),
     ("community.postgresql.postgresql_db", "postgresql_db"),
     ("community.postgresql.postgresql_user", "postgresql_user"),
     ("community.postgresql.postgresql_privs", "postgresql_privs"),

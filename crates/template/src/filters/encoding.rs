@@ -1,11 +1,10 @@
 //! Filters: encodings and digests (`b64encode`, `b64decode`, `hash`, `md5`, `sha1`,
 //! `checksum`, `password_hash`).
 
-use std::hash::{BuildHasher, Hasher};
-
 use base64::Engine;
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, Error};
+use oxible_crypt::{CRYPT64, md5_crypt, random_salt, sha256_crypt, sha512_crypt};
 use sha2::Digest;
 
 use crate::args::{Bound, Signature, add_filter, sig};
@@ -223,9 +222,6 @@ fn digest(v: &Value, name: &str, args: &Bound) -> Result<Value, Error> {
         .ok_or_else(|| args.error(format!("unsupported hash type {name}")))
 }
 
-/// The characters of crypt's base64 (salts and encoded digests).
-const CRYPT64: &[u8; 64] = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
 /// A crypt algorithm `password_hash` implements.
 struct Crypt {
     /// passlib's name, for messages.
@@ -256,18 +252,6 @@ const MD5_CRYPT: Crypt = Crypt {
     default_rounds: None,
     max_salt: 8,
 };
-
-/// A random salt of `len` crypt64 characters (std's per-process random hash keys).
-fn random_salt(len: usize) -> String {
-    let state = std::collections::hash_map::RandomState::new();
-    (0..len)
-        .map(|i| {
-            let mut h = state.build_hasher();
-            h.write_usize(i);
-            char::from(CRYPT64[(h.finish() % 64) as usize])
-        })
-        .collect()
-}
 
 /// `password_hash(hashtype='sha512', salt=None, salt_size=None, rounds=None, ident=None)`:
 /// a crypt(3) hash as passlib makes it for Ansible: `sha512` (sha512_crypt), `sha256`
@@ -334,213 +318,12 @@ fn password_hash(v: &Value, args: &Bound) -> Result<Value, Error> {
         }
         Some(r) => {
             let r = r as u32;
-            let encoded = if crypt.id == "6" {
-                sha_crypt::<sha2::Sha512>(secret.as_bytes(), salt.as_bytes(), r, &SHA512_ORDER)
+            if crypt.id == "6" {
+                sha512_crypt(secret.as_bytes(), salt.as_bytes(), r)
             } else {
-                sha_crypt::<sha2::Sha256>(secret.as_bytes(), salt.as_bytes(), r, &SHA256_ORDER)
-            };
-            let rounds_part = if r == 5000 {
-                String::new()
-            } else {
-                format!("rounds={r}$")
-            };
-            format!("${}${rounds_part}{salt}${encoded}", crypt.id)
+                sha256_crypt(secret.as_bytes(), salt.as_bytes(), r)
+            }
         }
     };
     Ok(Value::from(hash))
-}
-
-/// crypt's base64 of `bytes` taken in `order` (groups of three, the last group shorter).
-fn crypt64(digest: &[u8], order: &[&[usize]]) -> String {
-    let mut out = String::new();
-    for group in order {
-        let mut w = group
-            .iter()
-            .fold(0u32, |w, &i| (w << 8) | u32::from(digest[i]));
-        let chars = group.len() + 1;
-        for _ in 0..chars {
-            out.push(char::from(CRYPT64[(w & 0x3f) as usize]));
-            w >>= 6;
-        }
-    }
-    out
-}
-
-/// The digest byte order of sha512_crypt's encoding.
-const SHA512_ORDER: [&[usize]; 22] = [
-    &[0, 21, 42],
-    &[22, 43, 1],
-    &[44, 2, 23],
-    &[3, 24, 45],
-    &[25, 46, 4],
-    &[47, 5, 26],
-    &[6, 27, 48],
-    &[28, 49, 7],
-    &[50, 8, 29],
-    &[9, 30, 51],
-    &[31, 52, 10],
-    &[53, 11, 32],
-    &[12, 33, 54],
-    &[34, 55, 13],
-    &[56, 14, 35],
-    &[15, 36, 57],
-    &[37, 58, 16],
-    &[59, 17, 38],
-    &[18, 39, 60],
-    &[40, 61, 19],
-    &[62, 20, 41],
-    &[63],
-];
-
-/// The digest byte order of sha256_crypt's encoding.
-const SHA256_ORDER: [&[usize]; 11] = [
-    &[0, 10, 20],
-    &[21, 1, 11],
-    &[12, 22, 2],
-    &[3, 13, 23],
-    &[24, 4, 14],
-    &[15, 25, 5],
-    &[6, 16, 26],
-    &[27, 7, 17],
-    &[18, 28, 8],
-    &[9, 19, 29],
-    &[31, 30],
-];
-
-/// The digest byte order of md5_crypt's encoding.
-const MD5_ORDER: [&[usize]; 6] = [
-    &[0, 6, 12],
-    &[1, 7, 13],
-    &[2, 8, 14],
-    &[3, 9, 15],
-    &[4, 10, 5],
-    &[11],
-];
-
-/// `bytes` repeated to exactly `len` bytes.
-fn cycle(bytes: &[u8], len: usize) -> Vec<u8> {
-    bytes.iter().copied().cycle().take(len).collect()
-}
-
-/// SHA-crypt (Drepper's specification) with digest `D`: the encoded digest part.
-fn sha_crypt<D: Digest>(password: &[u8], salt: &[u8], rounds: u32, order: &[&[usize]]) -> String {
-    let size = <D as Digest>::output_size();
-    let b = D::new()
-        .chain_update(password)
-        .chain_update(salt)
-        .chain_update(password)
-        .finalize();
-    let mut a = D::new().chain_update(password).chain_update(salt);
-    a.update(cycle(&b, password.len()));
-    let mut n = password.len();
-    while n > 0 {
-        if n & 1 == 1 {
-            a.update(&b);
-        } else {
-            a.update(password);
-        }
-        n >>= 1;
-    }
-    let a = a.finalize();
-    let mut dp = D::new();
-    for _ in 0..password.len() {
-        dp.update(password);
-    }
-    let p = cycle(&dp.finalize(), password.len());
-    let mut ds = D::new();
-    for _ in 0..16 + usize::from(a[0]) {
-        ds.update(salt);
-    }
-    let s = cycle(&ds.finalize(), salt.len());
-    let mut c = a.to_vec();
-    for i in 0..rounds {
-        let mut h = D::new();
-        if i % 2 == 1 {
-            h.update(&p);
-        } else {
-            h.update(&c);
-        }
-        if i % 3 != 0 {
-            h.update(&s);
-        }
-        if i % 7 != 0 {
-            h.update(&p);
-        }
-        if i % 2 == 1 {
-            h.update(&c);
-        } else {
-            h.update(&p);
-        }
-        c = h.finalize().to_vec();
-    }
-    debug_assert_eq!(c.len(), size);
-    crypt64(&c, order)
-}
-
-/// md5_crypt (`$1$`, Poul-Henning Kamp's algorithm): the whole hash.
-fn md5_crypt(password: &[u8], salt: &[u8]) -> String {
-    let b = md5::Md5::new()
-        .chain_update(password)
-        .chain_update(salt)
-        .chain_update(password)
-        .finalize();
-    let mut a = md5::Md5::new()
-        .chain_update(password)
-        .chain_update(b"$1$")
-        .chain_update(salt);
-    a.update(cycle(&b, password.len()));
-    let mut n = password.len();
-    while n > 0 {
-        if n & 1 == 1 {
-            a.update([0u8]);
-        } else {
-            a.update(&password[..1]);
-        }
-        n >>= 1;
-    }
-    let mut c = a.finalize().to_vec();
-    for i in 0..1000 {
-        let mut h = md5::Md5::new();
-        if i % 2 == 1 {
-            h.update(password);
-        } else {
-            h.update(&c);
-        }
-        if i % 3 != 0 {
-            h.update(salt);
-        }
-        if i % 7 != 0 {
-            h.update(password);
-        }
-        if i % 2 == 1 {
-            h.update(&c);
-        } else {
-            h.update(password);
-        }
-        c = h.finalize().to_vec();
-    }
-    format!(
-        "$1${}${}",
-        String::from_utf8_lossy(salt),
-        crypt64(&c, &MD5_ORDER)
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn crypt_reference_vectors() {
-        // From Drepper's specification, and passlib's output (ansible-core's oracle).
-        assert_eq!(
-            sha_crypt::<sha2::Sha512>(b"Hello world!", b"saltstring", 5000, &SHA512_ORDER),
-            "svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1"
-        );
-        assert_eq!(
-            sha_crypt::<sha2::Sha256>(b"secret", b"abc", 5000, &SHA256_ORDER),
-            "qsg6EHbUzHQzF1POlD7zUwBINSELQxypPaeDcZe6vH0"
-        );
-        assert_eq!(md5_crypt(b"abc", b"abc"), "$1$abc$czj10a8hEuHoKfs5PmF8//");
-    }
 }
