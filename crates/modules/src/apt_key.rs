@@ -344,8 +344,6 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         failure
             .set("stdout", out.stdout_text())
             .set("stderr", out.stderr_text());
-        failure.set("stdout_lines", crate::command::lines(&out.stdout_text()));
-        failure.set("stderr_lines", crate::command::lines(&out.stderr_text()));
         return Ok(failure);
     }
     let after = parse_keys(

@@ -661,9 +661,7 @@ async fn install(
         let mut outcome = Outcome::failure("failed to validate");
         outcome
             .set("exit_status", rc)
-            .set("stdout_lines", crate::command::lines(&stdout))
             .set("stdout", stdout)
-            .set("stderr_lines", crate::command::lines(&stderr))
             .set("stderr", stderr);
         return Ok(outcome);
     }

@@ -7,7 +7,6 @@ use std::cmp::Ordering;
 use oxible_connection::ExecOutput;
 
 use crate::Outcome;
-use crate::command::lines;
 
 /// The environment Ansible's apt modules run apt in: no prompts, a parsable locale.
 pub(crate) const APT_ENV: &str = "export DEBIAN_FRONTEND=noninteractive DEBIAN_PRIORITY=critical \
@@ -29,13 +28,10 @@ pub(crate) fn download_snippet(url: &str, dest: &str, validate_certs: bool) -> S
     )
 }
 
-/// Sets `stdout`, `stderr` and their `_lines` (as Ansible's action adds them) from `out`.
+/// Sets `stdout` and `stderr` from a command's output (their `_lines` are added for every
+/// result by [`Outcome::into_result`], as Ansible's action layer adds them).
 pub(crate) fn set_output(outcome: &mut Outcome, stdout: &str, stderr: &str) {
-    outcome
-        .set("stdout", stdout)
-        .set("stderr", stderr)
-        .set("stdout_lines", lines(stdout))
-        .set("stderr_lines", lines(stderr));
+    outcome.set("stdout", stdout).set("stderr", stderr);
 }
 
 /// The command's standard output and error as text.

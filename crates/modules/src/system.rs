@@ -47,12 +47,12 @@ pub(crate) fn write_stdin(path: &str, mode: &str) -> String {
     )
 }
 
-/// Sets `stdout`/`stderr` when not empty, with the `*_lines` Ansible's action adds to them.
+/// Sets `stdout`/`stderr` when not empty (their `*_lines` are added for every result by
+/// [`Outcome::into_result`], as Ansible's action layer adds them).
 pub(crate) fn set_output(outcome: &mut Outcome, stdout: &str, stderr: &str) {
     for (key, text) in [("stdout", stdout), ("stderr", stderr)] {
         if !text.is_empty() {
             outcome.set(key, text);
-            outcome.set(&format!("{key}_lines"), crate::command::lines(text));
         }
     }
 }
