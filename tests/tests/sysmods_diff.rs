@@ -1,10 +1,11 @@
 //! System modules on real container hosts, oxible against ansible-core (with the ansible.posix
 //! and community.general collections for the oracle): apt_repository, apt_key,
-//! authorized_key, sysctl, hostname, alternatives and mount. Two fresh hosts get the local apt
-//! repositories of `tests/fixtures/packages/make-repo.sh` and `tests/fixtures/sysmods/setup.sh`;
-//! ansible-core (pipelining on) runs each playbook on h1, oxible on h2. Compared: exit code and
-//! output line for line (`--diff` on) in check mode, which must change nothing, a first run and
-//! a second run, which must report changed=0; then the files the modules edit on both hosts.
+//! authorized_key, sysctl, hostname, alternatives, mount and sudoers. Two fresh hosts get the
+//! local apt repositories of `tests/fixtures/packages/make-repo.sh` and
+//! `tests/fixtures/sysmods/setup.sh`; ansible-core (pipelining on) runs each playbook on h1,
+//! oxible on h2. Compared: exit code and output line for line (`--diff` on) in check mode,
+//! which must change nothing, a first run and a second run, which must report changed=0; then
+//! the files the modules edit on both hosts.
 
 use std::path::{Path, PathBuf};
 
@@ -14,7 +15,7 @@ use oxible_tests::hosts::TestHosts;
 use oxible_tests::pair;
 
 /// What the modules change, as text (sources, keys, keyrings, sysctl files, alternatives,
-/// fstab, hostname files).
+/// fstab, hostname files, sudoers files).
 const STATE: &str = r#"for f in /etc/apt/sources.list /etc/apt/sources.list.d/* /srv/lists/linked.list; do echo "== $f"; stat -c '%a %U %F' "$f"; cat "$f"; done
 for f in /home/oxkey/.ssh /home/oxkey/.ssh/authorized_keys /home/oxkey/other_keys /home/oxbare/.ssh /home/oxbare/.ssh/authorized_keys /home/oxbare/linked_keys /srv/shared/keys; do echo "== $f"; stat -c '%a %U %G' "$f"; [ -f "$f" ] && cat "$f"; done
 for f in /etc/sysctl.conf /etc/sysctl.d/90-ox.conf /etc/sysctl.d/91-ox.conf; do echo "== $f"; grep -v '^#' "$f"; done
@@ -22,6 +23,7 @@ for f in /etc/apt/trusted.gpg /etc/apt/trusted.gpg.d/* /etc/apt/keyrings/*; do [
 echo "== alternatives"; update-alternatives --query oxtool 2>&1; update-alternatives --query oxsecond 2>&1; ls -l /usr/local/bin/oxtool /usr/local/bin/oxsecond /usr/local/share/oxtool-doc.txt 2>&1 | sed 's/.* root root [0-9]* .* [0-9:]* //' 
 echo "== fstab"; cat /etc/fstab; cat /tmp/oxfstab 2>/dev/null; ls /etc | grep -c '^fstab\..*~$' 
 echo "== hostname"; sed "s/^oxible-test-.*/CONTAINER/" /etc/hostname
+for f in /etc/sudoers.d/* /srv/sudoers/*; do echo "== $f"; stat -c '%a %U %G' "$f"; cat "$f"; done
 true
 "#;
 

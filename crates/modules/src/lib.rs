@@ -88,6 +88,7 @@ mod service_facts;
 mod setup;
 mod slurp;
 mod stat;
+mod sudoers;
 mod sysctl;
 mod system;
 mod target;
