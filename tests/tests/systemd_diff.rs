@@ -18,10 +18,10 @@ const IMAGE: &str = "oxible-test/systemd:bookworm";
 
 /// The units' states as `systemctl` reports them (and whether the unit file exists).
 const STATE: &str = "systemctl is-system-running --wait >/dev/null 2>&1; \
-    for u in oxsleep oxmask oxghost cron ssh; do \
+    for u in oxsleep oxmask oxghost oxinit cron ssh; do \
       echo \"$u $(systemctl is-active $u 2>&1) $(systemctl is-enabled $u 2>&1)\"; done; \
     echo \"oxuser $(systemctl --global is-enabled oxuser 2>&1)\"; \
-    ls /etc/systemd/system/oxsleep.service 2>&1; true";
+    ls /etc/systemd/system/oxsleep.service /etc/rc2.d/*oxinit 2>&1; true";
 
 fn dir() -> PathBuf {
     fixtures_dir().join("systemd")
