@@ -22,9 +22,17 @@ for path, user, pw in [("/srv/ht/new/users", "alice", "wonderland"), ("/srv/ht/n
     print(path, user, os.path.exists(path) and HtpasswdFile(path).check_password(user, pw))
 EOF"#;
 
+/// The rules of the filter and nat tables.
+const IPT_STATE: &str = "iptables -S; iptables -t nat -S";
+
 #[test]
 fn config_modules_match_ansible() {
-    let pair = Pair::start("config", None, &["setup.sh"]);
+    // NET_ADMIN, so iptables changes real rules (in the container's network namespace).
+    let pair = Pair::start(
+        "config",
+        Some("oxible-test/netadmin:bookworm"),
+        &["setup.sh"],
+    );
     pair.run_same("ini.yml --check", "ini.yml", &["--check", "--diff"]);
     pair.same_state("ini files after --check", INI_STATE);
     pair.converge_twice("ini.yml", &["--diff"], |_| {});
@@ -34,6 +42,11 @@ fn config_modules_match_ansible() {
     pair.same_state("htpasswd files after --check", HT_STATE);
     pair.converge_twice("htpasswd.yml", &[], |_| {});
     pair.same_state("htpasswd files", HT_STATE);
+
+    pair.run_same("iptables.yml --check", "iptables.yml", &["--check"]);
+    pair.same_state("rules after --check", IPT_STATE);
+    pair.converge_twice("iptables.yml", &[], |_| {});
+    pair.same_state("rules", IPT_STATE);
 
     // selinux/seboolean without SELinux: a deliberate difference (docs/COMPATIBILITY.md).
     let (ansible, oxible) = pair.both("selinux.yml", &[]);

@@ -56,6 +56,7 @@ static MODULES: &[&dyn Module] = &[
     &crate::selinux::Selinux,
     &crate::selinux::Seboolean,
     &crate::htpasswd::Htpasswd,
+    &crate::iptables::Iptables,
 ];
 
 /// Modules that live in collections today, by their fully qualified name: the OME roles
