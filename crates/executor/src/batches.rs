@@ -70,8 +70,8 @@ impl PlayRun<'_> {
             .iter()
             .zip(before)
             .any(|(h, gone)| !gone && (h.failed || h.unreachable));
-        let fatal = run.truthy("any_errors_fatal") || run.truthy("run_once");
-        if failed_now && fatal && !run.truthy("ignore_errors") {
+        let fatal = run.truthy("any_errors_fatal", None) || run.truthy("run_once", None);
+        if failed_now && fatal && !run.truthy("ignore_errors", None) {
             hosts
                 .iter_mut()
                 .filter(|h| h.active())

@@ -296,7 +296,7 @@ impl<'p> TaskRun<'_, 'p> {
 
     /// The label shown for a loop item: `loop_control.label` templated, else the item.
     fn label(&self, control: &LoopControl, host: &HostState, vars: Map) -> Value {
-        if self.truthy("no_log") {
+        if self.truthy("no_log", Some(host)) {
             return Value::from("(censored due to no_log)");
         }
         let item = vars
@@ -404,7 +404,7 @@ impl<'p> TaskRun<'_, 'p> {
             }
             ran.result
                 .insert(Value::from("retries"), Value::from(retry.attempts as i64));
-            let result = self.shown(ran.result.clone());
+            let result = self.shown(ran.result.clone(), host);
             host.pending.push(Event::TaskRetry {
                 host: host.name.clone(),
                 task: self.display_name(),
@@ -797,8 +797,8 @@ impl<'p> TaskRun<'_, 'p> {
 
     /// Reports the final result, registers it, notifies handlers, counts it.
     fn finish(&self, host: &mut HostState, ran: Ran, item: Option<Value>, emit: bool) {
-        let ignore_errors = self.truthy("ignore_errors");
-        let ignore_unreachable = self.truthy("ignore_unreachable");
+        let ignore_errors = self.truthy("ignore_errors", Some(host));
+        let ignore_unreachable = self.truthy("ignore_unreachable", Some(host));
         let looped = self.task.looping.is_some() && item.is_none();
         if emit {
             self.emit(host, ran.status, ran.result.clone(), item);
@@ -861,10 +861,10 @@ impl<'p> TaskRun<'_, 'p> {
         if self.is_include() && matches!(status, Status::Ok | Status::Changed) {
             return;
         }
-        let ignored = status == Status::Failed && self.truthy("ignore_errors");
+        let ignored = status == Status::Failed && self.truthy("ignore_errors", Some(host));
         let verbose_always = status != Status::Skipped
             && oxible_playbook::short_name(&self.task.action.module) == "debug";
-        let result = self.shown(result);
+        let result = self.shown(result, host);
         host.pending.push(Event::HostResult {
             host: host.name.clone(),
             status,
@@ -925,8 +925,8 @@ impl<'p> TaskRun<'_, 'p> {
 
     /// `result` as the user may see it: censored under `no_log` (a failure keeps its message
     /// in `exception`, as Ansible's error summary, for the error line).
-    fn shown(&self, mut result: Map) -> Map {
-        if self.truthy("no_log") {
+    fn shown(&self, mut result: Map, host: &HostState) -> Map {
+        if self.truthy("no_log", Some(host)) {
             if result.get(&Value::from("failed")).and_then(Value::as_bool) == Some(true)
                 && !result.contains_key(&Value::from("exception"))
             {
@@ -944,8 +944,27 @@ impl<'p> TaskRun<'_, 'p> {
     }
 
     /// Whether keyword `key` (own or inherited) is set to a true value.
-    pub fn truthy(&self, key: &str) -> bool {
-        self.keyword(key).is_some_and(truthy_value)
+    /// A template (`ignore_errors: "{{ ansible_check_mode }}"`) is evaluated with `host`'s
+    /// variables, or the play's when the decision is not one host's; a template that fails
+    /// counts as false.
+    pub fn truthy(&self, key: &str, host: Option<&HostState>) -> bool {
+        let Some(value) = self.keyword(key) else {
+            return false;
+        };
+        if !value
+            .as_str()
+            .is_some_and(|s| s.contains("{{") || s.contains("{%"))
+        {
+            return truthy_value(value);
+        }
+        let scope = match host {
+            Some(host) => self.scope(host, None),
+            None => self.play_scope(),
+        };
+        self.play
+            .templar
+            .template(value, &scope)
+            .is_ok_and(|v| truthy_value(&v))
     }
 
     fn notify(&self, host: &mut HostState) {

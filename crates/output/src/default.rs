@@ -261,14 +261,18 @@ impl<W: Write + Send> DefaultOutput<W> {
     /// Whether results are shown (`_run_is_verbose`): `-v`, or the result asks to be, unless
     /// it asks not to be (`_ansible_verbose_override`, as gathered facts do).
     fn verbose(&self, result: &Map, debug: bool) -> bool {
-        (self.verbosity > 0 || debug || flag(result, "_ansible_verbose_always"))
+        // A result `no_log` censored lost `_ansible_verbose_always`: `debug` shows it at -v only.
+        let censored = result.contains_key(&Value::from("censored"));
+        (self.verbosity > 0 || (debug && !censored) || flag(result, "_ansible_verbose_always"))
             && !flag(result, "_ansible_verbose_override")
     }
 
     /// The result as Ansible's `_dump_results` prints it.
     fn dump(&self, result: &Map, debug: bool) -> String {
+        let censored = result.contains_key(&Value::from("censored"));
         let indent =
-            (debug || flag(result, "_ansible_verbose_always") || self.verbosity > 2).then_some(4);
+            ((debug && !censored) || flag(result, "_ansible_verbose_always") || self.verbosity > 2)
+                .then_some(4);
         Value::map(displayed(result, debug, self.verbosity)).py_json(indent, true)
     }
 
