@@ -81,9 +81,9 @@ mod postgresql_user;
 mod pyre;
 mod registry;
 mod replace;
-mod service;
 mod rpm_key;
 mod selinux;
+mod service;
 mod service_facts;
 mod setup;
 mod slurp;
@@ -96,8 +96,8 @@ mod tempfile;
 mod unarchive;
 mod uri;
 mod user;
-
 mod yum_repository;
+
 pub use args::{ArgSpec, ArgType, Args};
 pub use outcome::{Outcome, module_error_result};
 pub use registry::{find, names};
