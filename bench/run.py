@@ -34,6 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from oxbench import floor, measure, playbooks, tools  # noqa: E402
 from oxbench.hosts import Hosts  # noqa: E402
+from oxbench.report import markdown  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ["startup", "local", "fanout", "facts", "floor", "memory"]
@@ -238,6 +239,7 @@ def main():
     n_hosts = max(args.hosts[-1] if set(remote) - {"memory"} else 0,
                   args.memory_hosts[-1] if "memory" in remote else 0)
     hosts = None
+    text = ""
     try:
         if remote:
             bench.log(f"starting {n_hosts} container hosts")
@@ -258,18 +260,24 @@ def main():
             elif name == "memory":
                 scen[name] = memory(bench, hosts)
             scen[name] = {"settings": settings, "results": scen[name]}
+            # Written after every scenario: a long run that is stopped keeps what it measured.
+            text = write(results, args.out)
     except measure.RunFailed as e:
         sys.exit(f"bench: {e}")
     finally:
         if hosts:
             hosts.close()
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "bench.json").write_text(json.dumps(results, indent=2) + "\n")
-    from oxbench.report import markdown
-    text = markdown(results)
-    (args.out / "bench.md").write_text(text)
     print(text)
     shutil.rmtree(work, ignore_errors=True)
+
+
+def write(results: dict, out: Path) -> str:
+    """Writes bench.json and bench.md into `out`; returns the Markdown."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(results, indent=2) + "\n")
+    text = markdown(results)
+    (out / "bench.md").write_text(text)
+    return text
 
 
 if __name__ == "__main__":
