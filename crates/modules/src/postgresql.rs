@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use oxible_shell::quote;
 use oxible_yaml::{Map, Value};
 
-use crate::{ArgSpec, ArgType, Args, ModuleError, Target};
+use crate::{ArgSpec, ArgType, Args, ModuleError, Outcome, Target};
 
 /// The connection parameters of community.postgresql's `postgres_common_argument_spec`.
 pub(crate) const CONNECTION_SPEC: &[ArgSpec] = &[
@@ -59,9 +59,22 @@ pub(crate) fn param<'a>(args: &'a Args, name: &str, aliases: &[(&str, &str)]) ->
     })
 }
 
+/// `outcome` with the `deprecations` of every deprecated alias the task wrote, as each
+/// community.postgresql module reports them once its work is done.
+pub(crate) fn with_deprecations(
+    args: &Args,
+    aliases: &[(&str, &str)],
+    mut outcome: Outcome,
+) -> Result<Outcome, ModuleError> {
+    if let Some(d) = deprecations(args, aliases) {
+        outcome.set("deprecations", d);
+    }
+    Ok(outcome)
+}
+
 /// The `deprecations` of a result for every deprecated alias the task wrote
 /// (community.postgresql removes them in 5.0.0), `None` when it wrote none.
-pub(crate) fn deprecations(args: &Args, aliases: &[(&str, &str)]) -> Option<Value> {
+fn deprecations(args: &Args, aliases: &[(&str, &str)]) -> Option<Value> {
     let used: Vec<Value> = DEPRECATED_ALIASES
         .iter()
         .chain(aliases)

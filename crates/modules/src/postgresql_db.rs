@@ -168,11 +168,7 @@ fn result(changed: bool, db: &str, commands: &[String]) -> Outcome {
 }
 
 async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
-    let mut outcome = apply(target, &args).await?;
-    if let Some(d) = postgresql::deprecations(&args, &[]) {
-        outcome.set("deprecations", d);
-    }
-    Ok(outcome)
+    postgresql::with_deprecations(&args, &[], apply(target, &args).await?)
 }
 
 /// The module's work; `run` adds the deprecations.

@@ -471,11 +471,7 @@ fn result(changed: bool, queries: &[String]) -> Outcome {
 }
 
 async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
-    let mut outcome = apply(target, &args).await?;
-    if let Some(d) = postgresql::deprecations(&args, ALIASES) {
-        outcome.set("deprecations", d);
-    }
-    Ok(outcome)
+    postgresql::with_deprecations(&args, ALIASES, apply(target, &args).await?)
 }
 
 /// The module's work; `run` adds the deprecations.
