@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use oxible_template::{Scope, Templar};
-use oxible_yaml::{Map, Value};
+use oxible_yaml::{Map, Value, ValueKind};
 
 use crate::events::Status;
 use crate::task::{Ran, failed};
@@ -53,15 +53,18 @@ fn ok(result: Map) -> Ran {
     }
 }
 
-/// `debug`: `msg` (default "Hello world!") or `var` (an expression, shown under its own text).
+/// `debug`: `msg` (default "Hello world!") or `var` (an expression, shown under its own text;
+/// an undefined one as `<< error 1 - <why> >>`, as ansible-core 2.19).
 fn debug(args: &Map, scope: &Arc<Scope>, templar: &Templar) -> Result<Ran, String> {
     let mut result = Map::new();
     if let Some(var) = arg(args, "var") {
         let expr = var.py_str();
         let value = match templar.evaluate(&expr, scope) {
             Ok(value) => value,
+            // ansible-core 2.19 shows what is undefined in place of the value.
             Err(err) if err.kind == oxible_template::TemplateErrorKind::Undefined => {
-                Value::from("VARIABLE IS NOT DEFINED!")
+                let why = undefined_path(&expr, scope, templar).unwrap_or(err.message);
+                Value::from(format!("<< error 1 - {why} >>"))
             }
             Err(err) => return Err(err.to_string()),
         };
@@ -74,6 +77,57 @@ fn debug(args: &Map, scope: &Arc<Scope>, templar: &Templar) -> Result<Ran, Strin
     }
     result.insert(Value::from("changed"), Value::from(false));
     Ok(ok(result))
+}
+
+/// Why the dotted path `expr` (`r.msg`, `l.5`) is undefined, in Jinja2's words: its first name
+/// is undefined, or the value before the first missing part has no such attribute. `None` for
+/// any other expression.
+fn undefined_path(expr: &str, scope: &Arc<Scope>, templar: &Templar) -> Option<String> {
+    let parts: Vec<&str> = expr.trim().split('.').collect();
+    let name_like = |p: &&str| {
+        !p.is_empty()
+            && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !p.starts_with(|c: char| c.is_ascii_digit())
+    };
+    let index_like = |p: &&str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    if !name_like(&parts[0]) || !parts[1..].iter().all(|p| name_like(p) || index_like(p)) {
+        return None;
+    }
+    let mut known = None;
+    for end in 1..=parts.len() {
+        match templar.evaluate(&parts[..end].join("."), scope) {
+            Ok(value) => known = Some(value),
+            Err(_) => {
+                let Some(value) = known else {
+                    return Some(format!("'{}' is undefined", parts[0]));
+                };
+                let part = parts[end - 1];
+                let attribute = if index_like(&part) {
+                    part.to_string()
+                } else {
+                    format!("'{part}'")
+                };
+                return Some(format!(
+                    "object of type '{}' has no attribute {attribute}",
+                    python_type(&value)
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// The Python type name of a value, as Jinja2's messages give it.
+fn python_type(value: &Value) -> &'static str {
+    match &value.kind {
+        ValueKind::Null => "NoneType",
+        ValueKind::Bool(_) => "bool",
+        ValueKind::Int(_) => "int",
+        ValueKind::Float(_) => "float",
+        ValueKind::Seq(_) => "list",
+        ValueKind::Map(_) => "dict",
+        _ => "str",
+    }
 }
 
 /// `set_fact`: the arguments become host variables, through the result's `ansible_facts`
