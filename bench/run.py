@@ -133,8 +133,7 @@ def local(bench: Bench) -> dict:
     base = bench.work / "local-target"
     playbook = converge_files(bench, bench.args.units, str(base), "local.yml")
     inventory = bench.work / "local.ini"
-    inventory.write_text("localhost ansible_connection=local "
-                         "ansible_python_interpreter=\"{{ ansible_playbook_python }}\"\n")
+    inventory.write_text("localhost ansible_connection=local\n")
     return first_and_second(bench, "local", inventory, playbook, 1,
                             lambda: shutil.rmtree(base, ignore_errors=True))
 

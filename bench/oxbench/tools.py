@@ -49,7 +49,9 @@ def ansible() -> Tool:
     """ansible-playbook from the oracle venv (tests/oracle.sh installs it)."""
     bin_dir = subprocess.run([ROOT / "tests/oracle.sh"], capture_output=True, text=True,
                              check=True).stdout.strip()
-    return Tool("ansible", [f"{bin_dir}/ansible-playbook"], {"ANSIBLE_PIPELINING": "1"})
+    # Local modules run under the venv's own Python (remote hosts set theirs in the inventory).
+    return Tool("ansible", [f"{bin_dir}/ansible-playbook"],
+                {"ANSIBLE_PIPELINING": "1", "ANSIBLE_PYTHON_INTERPRETER": f"{bin_dir}/python"})
 
 
 def mitogen():
@@ -68,4 +70,5 @@ def mitogen():
     if not strategy:
         return None, "ansible_mitogen's strategy plugins are missing from its venv"
     return Tool("mitogen", [str(venv / "bin/ansible-playbook")],
-                {"ANSIBLE_STRATEGY_PLUGINS": strategy[0], "ANSIBLE_STRATEGY": "mitogen_linear"}), None
+                {"ANSIBLE_STRATEGY_PLUGINS": strategy[0], "ANSIBLE_STRATEGY": "mitogen_linear",
+                 "ANSIBLE_PYTHON_INTERPRETER": str(venv / "bin/python")}), None

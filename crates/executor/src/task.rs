@@ -563,11 +563,14 @@ impl<'p> TaskRun<'_, 'p> {
             }
         }
         let become_ = self.become_settings(scope)?;
-        let python = match scope.raw("ansible_python_interpreter") {
-            Some(raw) => Some(self.play.templar.template(raw, scope)?.py_str())
-                .filter(|p| !p.is_empty() && !p.starts_with("auto")),
-            None => None,
-        };
+        // Only modules that drive Python tools (pip) use it: one that does not template
+        // (`{{ ansible_playbook_python }}`, a controller-side name) leaves them to discovery
+        // rather than failing every task.
+        let python = scope
+            .raw("ansible_python_interpreter")
+            .and_then(|raw| self.play.templar.template(raw, scope).ok())
+            .map(|value| value.py_str())
+            .filter(|p| !p.is_empty() && !p.starts_with("auto"));
         Ok(TargetSettings {
             env,
             become_,
