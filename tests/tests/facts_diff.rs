@@ -72,20 +72,18 @@ fn sorted(value: &Json) -> Vec<String> {
     items
 }
 
-#[test]
-fn setup_facts_match_ansible() {
-    let dir = std::env::temp_dir().join(format!("oxible-facts-{}", std::process::id()));
+/// Runs `module` with `ansible localhost -m` and an oxible play (`tasks`, registering or
+/// printing with `debug: var=`) on this machine; returns ansible-core's `ansible_facts` and the
+/// JSON oxible printed for `var`.
+fn local_pair(module: &str, tasks: &str, var: &str) -> (Json, Json) {
+    let dir = std::env::temp_dir().join(format!("oxible-{module}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    std::fs::write(
-        dir.join("site.yml"),
-        "- hosts: localhost\n  tasks:\n    - debug: var=ansible_facts\n",
-    )
-    .expect("playbook");
+    std::fs::write(dir.join("site.yml"), format!("- hosts: localhost\n{tasks}")).expect("playbook");
     let mut cmd = Command::new(oracle_bin_dir().join("ansible"));
     cmd.current_dir(&dir)
         .env("ANSIBLE_NOCOLOR", "1")
         .env("ANSIBLE_PYTHON_INTERPRETER", oracle_python())
-        .args(["localhost", "-m", "setup"]);
+        .args(["localhost", "-m", module]);
     let theirs = run(cmd);
     assert_eq!(theirs.code, 0, "{}", theirs.stderr);
     let theirs = json_after(&theirs.stdout, "SUCCESS => ")["ansible_facts"].clone();
@@ -95,21 +93,19 @@ fn setup_facts_match_ansible() {
         &["-i", "localhost,", "-c", "local", "site.yml"],
     );
     assert_eq!(ours.code, 0, "{}", ours.stdout);
-    let ours = json_after(&ours.stdout, "ok: [localhost] => ")["ansible_facts"].clone();
+    let ours = json_after(&ours.stdout, "ok: [localhost] => ")[var].clone();
     let _ = std::fs::remove_dir_all(&dir);
-    let mut differences = Vec::new();
-    for key in SAME {
-        let (a, b) = (&theirs[format!("ansible_{key}")], &ours[*key]);
-        if a != b {
-            differences.push(format!("{key}:\n  ansible: {a}\n  oxible:  {b}"));
-        }
-    }
-    for key in SETS {
-        let (a, b) = (&theirs[format!("ansible_{key}")], &ours[*key]);
-        if sorted(a) != sorted(b) {
-            differences.push(format!("{key}:\n  ansible: {a}\n  oxible:  {b}"));
-        }
-    }
+    (theirs, ours)
+}
+
+#[test]
+fn setup_facts_match_ansible() {
+    let (theirs, ours) = local_pair(
+        "setup",
+        "  tasks:\n    - debug: var=ansible_facts\n",
+        "ansible_facts",
+    );
+    let differences = fact_differences(&theirs, &ours);
     assert!(differences.is_empty(), "{}", differences.join("\n"));
 }
 
@@ -129,30 +125,12 @@ fn service_states(services: &Json) -> Vec<(String, String)> {
 
 #[test]
 fn service_facts_match_ansible() {
-    let dir = std::env::temp_dir().join(format!("oxible-services-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    std::fs::write(
-        dir.join("site.yml"),
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - service_facts:\n      register: r\n    - debug: var=r.ansible_facts.services\n",
-    )
-    .expect("playbook");
-    let mut cmd = Command::new(oracle_bin_dir().join("ansible"));
-    cmd.current_dir(&dir)
-        .env("ANSIBLE_NOCOLOR", "1")
-        .env("ANSIBLE_PYTHON_INTERPRETER", oracle_python())
-        .args(["localhost", "-m", "service_facts"]);
-    let theirs = run(cmd);
-    assert_eq!(theirs.code, 0, "{}", theirs.stderr);
-    let theirs = json_after(&theirs.stdout, "SUCCESS => ")["ansible_facts"]["services"].clone();
-    let ours = oxible(
-        "playbook",
-        &dir,
-        &["-i", "localhost,", "-c", "local", "site.yml"],
+    let (theirs, ours) = local_pair(
+        "service_facts",
+        "  gather_facts: false\n  tasks:\n    - service_facts:\n      register: r\n    - debug: var=r.ansible_facts.services\n",
+        "r.ansible_facts.services",
     );
-    assert_eq!(ours.code, 0, "{}", ours.stdout);
-    let ours = json_after(&ours.stdout, "ok: [localhost] => ")["r.ansible_facts.services"].clone();
-    let _ = std::fs::remove_dir_all(&dir);
-    assert_eq!(service_states(&ours), service_states(&theirs));
+    assert_eq!(service_states(&ours), service_states(&theirs["services"]));
 }
 
 /// The DESIGN.md §6 keys that differ in `a` and `b` (ansible-core's `ansible_`-prefixed facts

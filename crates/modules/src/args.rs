@@ -234,6 +234,20 @@ fn convert(kind: ArgType, value: &Value) -> Option<Value> {
     }
 }
 
+/// Validated arguments from `(name, value)` pairs, for the modules' unit tests.
+#[cfg(test)]
+pub(crate) fn test_args<V: Clone + Into<Value>>(
+    module: &str,
+    spec: &[ArgSpec],
+    pairs: &[(&str, V)],
+) -> Args {
+    let raw: Map = pairs
+        .iter()
+        .map(|(k, v)| (Value::from(*k), v.clone().into()))
+        .collect();
+    Args::validate(module, spec, &raw).expect("valid test arguments")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -191,14 +191,9 @@ fn delta(d: Duration) -> String {
 mod tests {
     use super::*;
     use oxible_connection::Local;
-    use oxible_yaml::Map;
 
     fn args(pairs: &[(&str, &str)]) -> Args {
-        let raw: Map = pairs
-            .iter()
-            .map(|(k, v)| (Value::from(*k), Value::from(*v)))
-            .collect();
-        Args::validate("command", SPEC, &raw).expect("valid")
+        crate::args::test_args("command", SPEC, pairs)
     }
 
     fn target(check_mode: bool) -> Target<'static> {

@@ -303,14 +303,12 @@ fn edit_ini(text: &str, req: &Request) -> (bool, String, &'static str) {
     };
     let mut msg = "OK";
     let mut no_value_present = false;
-    // The module's update_section_line.
+    // The module's update_section_line: true when the option's line changed.
     let update = |section_lines: &mut Vec<String>,
                   done: &mut Vec<bool>,
                   index: usize,
                   o: &str,
-                  newline: String,
-                  changed: &mut bool,
-                  msg: &mut &'static str| {
+                  newline: String| {
         let mut option_changed = None;
         if req.ignore_spaces
             && let Some((false, old)) = match_opt(o, &section_lines[index], true)
@@ -321,10 +319,9 @@ fn edit_ini(text: &str, req: &Request) -> (bool, String, &'static str) {
         let option_changed = option_changed.unwrap_or(section_lines[index] != newline);
         if option_changed {
             section_lines[index] = newline;
-            *changed = true;
-            *msg = "option changed";
         }
         done[index] = true;
+        option_changed
     };
     if req.present
         && let Some(o) = option
@@ -340,28 +337,18 @@ fn edit_ini(text: &str, req: &Request) -> (bool, String, &'static str) {
                 } else {
                     assign(o, &found)
                 };
-                update(
-                    &mut section_lines,
-                    &mut done,
-                    index,
-                    o,
-                    newline,
-                    &mut changed,
-                    &mut msg,
-                );
+                if update(&mut section_lines, &mut done, index, o, newline) {
+                    changed = true;
+                    msg = "option changed";
+                }
                 if let Some(at) = values.iter().position(|v| *v == found) {
                     values.remove(at);
                 }
             } else if values.is_empty() && req.allow_no_value {
-                update(
-                    &mut section_lines,
-                    &mut done,
-                    index,
-                    o,
-                    format!("{o}\n"),
-                    &mut changed,
-                    &mut msg,
-                );
+                if update(&mut section_lines, &mut done, index, o, format!("{o}\n")) {
+                    changed = true;
+                    msg = "option changed";
+                }
                 no_value_present = true;
                 break;
             }
@@ -374,15 +361,10 @@ fn edit_ini(text: &str, req: &Request) -> (bool, String, &'static str) {
             for index in 0..section_lines.len() {
                 if !done[index] && matches(&section_lines[index]) {
                     let newline = assign(o, &values.remove(0));
-                    update(
-                        &mut section_lines,
-                        &mut done,
-                        index,
-                        o,
-                        newline,
-                        &mut changed,
-                        &mut msg,
-                    );
+                    if update(&mut section_lines, &mut done, index, o, newline) {
+                        changed = true;
+                        msg = "option changed";
+                    }
                     if values.is_empty() {
                         break;
                     }

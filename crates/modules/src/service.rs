@@ -684,11 +684,7 @@ mod tests {
     use super::*;
 
     fn args(pairs: &[(&str, &str)]) -> Args {
-        let raw: Map = pairs
-            .iter()
-            .map(|(k, v)| (Value::from(*k), Value::from(*v)))
-            .collect();
-        Args::validate("systemd", SYSTEMD_SPEC, &raw).expect("valid")
+        crate::args::test_args("systemd", SYSTEMD_SPEC, pairs)
     }
 
     #[test]

@@ -223,14 +223,10 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use oxible_yaml::{Map, Value};
+    use oxible_yaml::Value;
 
     fn args(pairs: &[(&str, Value)]) -> Args {
-        let mut raw = Map::new();
-        for (k, v) in pairs {
-            raw.insert(Value::from(*k), v.clone());
-        }
-        Args::validate("sudoers", SPEC, &raw).expect("valid args")
+        crate::args::test_args("sudoers", SPEC, pairs)
     }
 
     #[test]

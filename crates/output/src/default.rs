@@ -16,7 +16,7 @@ use oxible_executor::{Event, EventSink, HostStats, Stats, Status};
 use oxible_yaml::{Map, Span, Value};
 
 use crate::console::{Colour, Console, paint};
-use crate::origin::origin_block;
+use crate::origin::with_origin;
 
 /// Width Ansible lays banners out for when stdout is not a terminal.
 const COLUMNS: usize = 79;
@@ -157,15 +157,7 @@ impl<W: Write + Send> DefaultOutput<W> {
         } else {
             format!("[ERROR]: Task failed: {kind} failed: {msg}")
         };
-        let mut lines = vec![headline];
-        if let Some(span) = &origin {
-            lines.extend(origin_block(span));
-        }
-        lines.push(String::new());
-        let text = lines.join("\n");
-        if self.state().shown.insert(text.clone()) {
-            self.write(&text, Some(Colour::Error));
-        }
+        self.error(headline, origin.as_ref());
     }
 
     /// `[ERROR]: Task failed: <reason>` and the task's origin, printed before `UNREACHABLE!`.
@@ -175,10 +167,13 @@ impl<W: Write + Send> DefaultOutput<W> {
             .get(&Value::from("msg"))
             .map(Value::py_str)
             .unwrap_or_default();
-        let mut lines = vec![format!("[ERROR]: {msg}")];
-        if let Some(span) = &origin {
-            lines.extend(origin_block(span));
-        }
+        self.error(format!("[ERROR]: {msg}"), origin.as_ref());
+    }
+
+    /// An `[ERROR]: …` headline with the origin's file:line and snippet and a blank line,
+    /// shown once per run (Ansible repeats it for no host after the first).
+    fn error(&self, headline: String, origin: Option<&Span>) {
+        let mut lines = with_origin(headline, origin);
         lines.push(String::new());
         let text = lines.join("\n");
         if self.state().shown.insert(text.clone()) {
@@ -226,9 +221,8 @@ impl<W: Write + Send> DefaultOutput<W> {
     /// `[DEPRECATION WARNING]: …` and where, on stderr, each once; the first is preceded by
     /// Ansible's hint on turning them off.
     fn deprecation(&self, message: &str, origin: Option<&Span>) {
-        let mut lines = vec![format!("[DEPRECATION WARNING]: {message}")];
-        if let Some(span) = origin {
-            lines.extend(origin_block(span));
+        let mut lines = with_origin(format!("[DEPRECATION WARNING]: {message}"), origin);
+        if origin.is_some() {
             lines.push(String::new());
         }
         let text = lines.join("\n");

@@ -44,6 +44,16 @@ pub(crate) fn origin_block(span: &Span) -> Vec<String> {
     lines
 }
 
+/// `headline` followed by `origin`'s block when there is one: how errors and deprecation
+/// warnings with a known position are laid out.
+pub(crate) fn with_origin(headline: String, origin: Option<&Span>) -> Vec<String> {
+    let mut lines = vec![headline];
+    if let Some(span) = origin {
+        lines.extend(origin_block(span));
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
