@@ -198,28 +198,79 @@ fn b64decode(v: &Value, args: &Bound) -> Result<Value, Error> {
     Ok(Value::from(codec.decode(&B64DECODE, &out)?))
 }
 
-/// The hex digest of `bytes` with Python `hashlib`'s algorithm `name`.
-fn hex_digest(name: &str, bytes: &[u8]) -> Option<String> {
+/// The hex digest of `bytes` with Python `hashlib`'s algorithm `name`: `Ok(None)` for a name
+/// hashlib does not know, an error for the variable-length SHAKE digests (hashlib's
+/// `hexdigest()` needs a length the filter does not pass).
+fn hex_digest(name: &str, bytes: &[u8]) -> Result<Option<String>, &'static str> {
     fn hex(d: impl AsRef<[u8]>) -> String {
         d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
     }
-    Some(match name {
+    let Some(name) = hashlib_name(name) else {
+        return Ok(None);
+    };
+    Ok(Some(match name {
         "md5" => hex(md5::Md5::digest(bytes)),
         "sha1" => hex(sha1::Sha1::digest(bytes)),
+        "md5-sha1" => hex(md5::Md5::digest(bytes)) + &hex(sha1::Sha1::digest(bytes)),
         "sha224" => hex(sha2::Sha224::digest(bytes)),
         "sha256" => hex(sha2::Sha256::digest(bytes)),
         "sha384" => hex(sha2::Sha384::digest(bytes)),
         "sha512" => hex(sha2::Sha512::digest(bytes)),
+        "sha512_224" => hex(sha2::Sha512_224::digest(bytes)),
+        "sha512_256" => hex(sha2::Sha512_256::digest(bytes)),
+        "sha3_224" => hex(sha3::Sha3_224::digest(bytes)),
+        "sha3_256" => hex(sha3::Sha3_256::digest(bytes)),
+        "sha3_384" => hex(sha3::Sha3_384::digest(bytes)),
+        "sha3_512" => hex(sha3::Sha3_512::digest(bytes)),
+        "blake2b" => hex(blake2::Blake2b512::digest(bytes)),
+        "blake2s" => hex(blake2::Blake2s256::digest(bytes)),
+        "shake_128" | "shake_256" => {
+            return Err("hexdigest() missing required argument 'length' (pos 1)");
+        }
+        _ => return Ok(None),
+    }))
+}
+
+/// hashlib's own name for `name`: its names as they are (blake2 and sha3 only so), else
+/// OpenSSL's names and aliases in any case, which `hashlib.new` falls back to.
+fn hashlib_name(name: &str) -> Option<&'static str> {
+    const EXACT: [&str; 6] = [
+        "blake2b", "blake2s", "sha3_224", "sha3_256", "sha3_384", "sha3_512",
+    ];
+    if let Some(n) = EXACT.iter().find(|n| **n == name) {
+        return Some(n);
+    }
+    Some(match name.to_ascii_lowercase().as_str() {
+        "md5" | "ssl3-md5" => "md5",
+        "sha1" | "sha-1" | "ssl3-sha1" => "sha1",
+        "md5-sha1" => "md5-sha1",
+        "sha224" | "sha-224" | "sha2-224" => "sha224",
+        "sha256" | "sha-256" | "sha2-256" => "sha256",
+        "sha384" | "sha-384" | "sha2-384" => "sha384",
+        "sha512" | "sha-512" | "sha2-512" => "sha512",
+        "sha512_224" | "sha512-224" | "sha-512/224" | "sha2-512/224" => "sha512_224",
+        "sha512_256" | "sha512-256" | "sha-512/256" | "sha2-512/256" => "sha512_256",
+        "sha3-224" => "sha3_224",
+        "sha3-256" => "sha3_256",
+        "sha3-384" => "sha3_384",
+        "sha3-512" => "sha3_512",
+        "blake2b512" => "blake2b",
+        "blake2s256" => "blake2s",
+        "shake_128" | "shake128" | "shake-128" => "shake_128",
+        "shake_256" | "shake256" | "shake-256" => "shake_256",
         _ => return None,
     })
 }
 
 /// `hash(hashtype='sha1')`, `md5`, `sha1`, `checksum`: the hex digest of the value's text
-/// (UTF-8) with `hashlib`'s algorithm (md5, sha1, sha224, sha256, sha384, sha512).
+/// (UTF-8) with `hashlib`'s algorithm of that name (the md5, sha1, sha2, sha3 and blake2
+/// families, as Debian's Python offers them); an unknown name fails as `hashlib.new` does.
 fn digest(v: &Value, name: &str, args: &Bound) -> Result<Value, Error> {
-    hex_digest(name, py_str(v)?.as_bytes())
-        .map(Value::from)
-        .ok_or_else(|| args.error(format!("unsupported hash type {name}")))
+    match hex_digest(name, py_str(v)?.as_bytes()) {
+        Ok(Some(hex)) => Ok(Value::from(hex)),
+        Ok(None) => Err(args.error(format!("unsupported hash type {name}"))),
+        Err(why) => Err(args.error(why)),
+    }
 }
 
 /// A crypt algorithm `password_hash` implements.
