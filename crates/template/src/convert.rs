@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use minijinja::value::{Value as Jinja, ValueKind as JinjaKind};
-use oxible_yaml::{Map, Value, ValueKind};
+use oxible_yaml::{Map, Timestamp, Value, ValueKind};
 
 /// oxible value → minijinja value.
 pub fn to_jinja(value: &Value) -> Jinja {
@@ -80,7 +80,19 @@ pub fn from_jinja(value: &Jinja) -> Result<Value, ConvertError> {
             }
             Value::map(map)
         }
-        JinjaKind::Plain => return Err(ConvertError::Opaque("callable")),
+        JinjaKind::Plain => match crate::datetime::type_name(value) {
+            // A datetime is data (Ansible stores it); a timedelta is not.
+            Some("datetime") => Value::new(ValueKind::Timestamp(Arc::new(Timestamp {
+                has_time: true,
+                text: crate::datetime::py_str(value).unwrap_or_default(),
+            }))),
+            Some(other) => {
+                return Err(ConvertError::Invalid(format!(
+                    "Type '{other}' is unsupported for variable storage."
+                )));
+            }
+            None => return Err(ConvertError::Opaque("callable")),
+        },
         JinjaKind::Invalid => {
             return Err(ConvertError::Invalid(value.to_string()));
         }
@@ -103,6 +115,9 @@ fn number(value: &Jinja) -> Value {
 pub fn py_str(value: &Jinja) -> Result<String, ConvertError> {
     if let Some(s) = value.as_str() {
         return Ok(s.to_string());
+    }
+    if let Some(s) = crate::datetime::py_str(value) {
+        return Ok(s);
     }
     Ok(from_jinja(value)?.py_str())
 }

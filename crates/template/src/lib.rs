@@ -31,6 +31,7 @@
 
 mod args;
 mod convert;
+mod datetime;
 mod error;
 mod filters;
 mod lookups;

@@ -24,7 +24,7 @@ pub(crate) fn type_name(value: &Jinja) -> &'static str {
         JinjaKind::Bytes => "bytes",
         JinjaKind::Seq | JinjaKind::Iterable => "list",
         JinjaKind::Map => "dict",
-        _ => "object",
+        _ => crate::datetime::type_name(value).unwrap_or("object"),
     }
 }
 

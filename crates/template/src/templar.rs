@@ -71,6 +71,7 @@ fn environment(keep_trailing_newline: bool, options: TextOptions) -> Environment
             .expect("static syntax configuration is valid"),
     );
     env.set_unknown_method_callback(crate::methods::call);
+    minijinja::value::set_object_arithmetic(crate::datetime::arithmetic);
     // Jinja2 in Ansible prints values with Python's str(), and drops None from the output.
     // An undefined value only reaches the formatter as the silent result of an inline `if`
     // without `else` (strict undefined fails before); Jinja2 prints nothing for it.

@@ -13,7 +13,7 @@ mod regex;
 mod serialize;
 mod sets;
 mod text;
-mod time;
+pub(crate) mod time;
 mod units;
 mod yaml;
 

@@ -1,4 +1,4 @@
-//! Filters: time (`strftime`).
+//! Filters: time (`strftime`, `to_datetime`).
 //!
 //! Times are broken down in UTC: oxible's controller runs with `TZ` unset (UTC), and the
 //! template crate has no time zone database; `utc=True` is UTC by definition.
@@ -7,6 +7,7 @@ use minijinja::value::Value;
 use minijinja::{Environment, Error};
 
 use crate::args::{Bound, add_filter, sig};
+use crate::datetime::{DateTime, year_day};
 use crate::python::{float, py_str};
 
 use super::text::parse_py_float;
@@ -14,12 +15,14 @@ use super::text::parse_py_float;
 /// Registers this family's filters.
 pub(crate) fn register(env: &mut Environment<'static>) {
     add_filter(env, &STRFTIME, strftime);
+    add_filter(env, &TO_DATETIME, to_datetime);
 }
 
 sig!(STRFTIME, "strftime", ["second=None", "utc=False"]);
+sig!(TO_DATETIME, "to_datetime", ["format='%Y-%m-%d %H:%M:%S'"]);
 
-/// A moment broken down as C's `struct tm`.
-struct Tm {
+/// A moment broken down as C's `struct tm` (what `time.strftime` formats).
+pub(crate) struct Tm {
     year: i64,
     month: u32,
     day: u32,
@@ -38,7 +41,8 @@ fn is_leap(year: i64) -> bool {
 }
 
 impl Tm {
-    fn from_epoch(epoch: i64) -> Tm {
+    /// The UTC breakdown of `epoch` seconds.
+    pub(crate) fn from_epoch(epoch: i64) -> Tm {
         let days = epoch.div_euclid(86_400);
         let secs = epoch.rem_euclid(86_400);
         let (year, month, day) = oxible_yaml::civil_from_days(days);
@@ -92,7 +96,7 @@ const MONTHS: [&str; 12] = [
 ];
 
 /// glibc's `strftime` in the C locale, for the directives it documents.
-fn format_tm(tm: &Tm, format: &str) -> String {
+pub(crate) fn format_tm(tm: &Tm, format: &str) -> String {
     let mut out = String::new();
     let mut chars = format.chars().peekable();
     while let Some(c) = chars.next() {
@@ -201,6 +205,152 @@ fn strftime(v: &Value, args: &Bound) -> Result<Value, Error> {
             .map_or(0, |d| d.as_secs() as i64),
     };
     Ok(Value::from(format_tm(&Tm::from_epoch(epoch), format)))
+}
+
+/// `to_datetime(format='%Y-%m-%d %H:%M:%S')`: Python's `datetime.strptime` of the value.
+fn to_datetime(v: &Value, args: &Bound) -> Result<Value, Error> {
+    let text = v.as_str().ok_or_else(|| {
+        args.error(format!(
+            "strptime() argument 1 must be str, not {}",
+            crate::python::type_name(v)
+        ))
+    })?;
+    let format = args.str(0, "%Y-%m-%d %H:%M:%S")?;
+    strptime(text, format)
+        .map(Value::from_object)
+        .map_err(|why| args.error(why))
+}
+
+/// The regular expression Python's `_strptime` matches a directive with, by its letter.
+fn directive_pattern(d: char) -> Option<&'static str> {
+    Some(match d {
+        'd' => r"3[01]|[12]\d|0[1-9]|[1-9]| [1-9]",
+        'f' => r"[0-9]{1,6}",
+        'H' => r"2[0-3]|[0-1]\d|\d",
+        'I' => r"1[0-2]|0[1-9]|[1-9]",
+        'j' => r"36[0-6]|3[0-5]\d|[12]\d\d|0[1-9]\d|00[1-9]|[1-9]\d|0[1-9]|[1-9]",
+        'm' => r"1[0-2]|0[1-9]|[1-9]",
+        'M' => r"[0-5]\d|\d",
+        'S' => r"6[0-1]|[0-5]\d|\d",
+        'y' => r"\d\d",
+        'Y' => r"\d\d\d\d",
+        'p' => "am|pm",
+        'b' | 'h' => "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec",
+        'B' => {
+            "september|february|november|december|january|october|august|april|march|june|july|may"
+        }
+        'a' => "mon|tue|wed|thu|fri|sat|sun",
+        'A' => "wednesday|thursday|saturday|tuesday|monday|friday|sunday",
+        _ => return None,
+    })
+}
+
+/// Python's `datetime.strptime(text, format)` for the directives `%d %f %H %I %j %m %M %S
+/// %y %Y %p %b %h %B %a %A %%`: the format becomes one case-insensitive regular expression
+/// (a run of whitespace matches any whitespace), as `_strptime` builds it; the errors are
+/// Python's `ValueError` texts.
+fn strptime(text: &str, format: &str) -> Result<DateTime, String> {
+    let mut pattern = String::from("(?i)^(?:");
+    let mut order = Vec::new();
+    let mut chars = format.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '%' {
+            let Some(d) = chars.next() else {
+                return Err(format!("stray % in format '{format}'"));
+            };
+            if d == '%' {
+                pattern.push('%');
+                continue;
+            }
+            let Some(re) = directive_pattern(d) else {
+                return Err(format!(
+                    "'{d}' is a bad directive in format '{format}' (oxible knows %d %f %H %I \
+                     %j %m %M %S %y %Y %p %b %h %B %a %A)"
+                ));
+            };
+            let group = if d == 'h' { 'b' } else { d };
+            if order.contains(&group) {
+                return Err(format!("redefinition of group name '{group}'"));
+            }
+            order.push(group);
+            pattern.push_str(&format!("(?P<{group}>{re})"));
+        } else if c.is_whitespace() {
+            while chars.next_if(|n| n.is_whitespace()).is_some() {}
+            pattern.push_str(r"\s+");
+        } else {
+            pattern.push_str(&::regex::escape(&c.to_string()));
+        }
+    }
+    pattern.push(')');
+    let re = ::regex::Regex::new(&pattern).map_err(|e| e.to_string())?;
+    let found = re
+        .captures(text)
+        .ok_or_else(|| format!("time data '{text}' does not match format '{format}'"))?;
+    let end = found.get(0).map_or(0, |m| m.end());
+    if end != text.len() {
+        return Err(format!("unconverted data remains: {}", &text[end..]));
+    }
+    let (mut year, mut month, mut day) = (1900i64, 1u32, 1u32);
+    let (mut hour, mut minute, mut second, mut micro) = (0u32, 0u32, 0u32, 0u32);
+    let mut julian = None;
+    let num = |g: char| -> u32 {
+        found
+            .name(&g.to_string())
+            .and_then(|m| m.as_str().trim().parse().ok())
+            .unwrap_or(0)
+    };
+    let pm = found
+        .name("p")
+        .is_some_and(|m| m.as_str().eq_ignore_ascii_case("pm"));
+    for group in order {
+        match group {
+            'Y' => year = num('Y').into(),
+            'y' => {
+                let y = i64::from(num('y'));
+                year = if y <= 68 { 2000 + y } else { 1900 + y };
+            }
+            'm' => month = num('m'),
+            'b' | 'B' => {
+                let name = found.name(&group.to_string()).map_or("", |m| m.as_str());
+                let wanted = name.to_ascii_lowercase();
+                let index = MONTHS.iter().position(|m| {
+                    let m = m.to_ascii_lowercase();
+                    if group == 'B' {
+                        m == wanted
+                    } else {
+                        m[..3] == wanted
+                    }
+                });
+                month = index.map_or(1, |i| i as u32 + 1);
+            }
+            'd' => day = num('d'),
+            'H' => hour = num('H'),
+            'I' => {
+                let h = num('I');
+                hour = match (pm, h) {
+                    (false, 12) => 0,
+                    (true, 12) => 12,
+                    (true, h) => h + 12,
+                    (false, h) => h,
+                };
+            }
+            'M' => minute = num('M'),
+            'S' => second = num('S'),
+            'f' => {
+                let digits = found.name("f").map_or("", |m| m.as_str());
+                micro = format!("{digits:0<6}").parse().unwrap_or(0);
+            }
+            'j' => julian = Some(num('j')),
+            _ => {}
+        }
+    }
+    let date = match julian {
+        // Python counts the day of the year from January 1st, whatever month and day say
+        // (a day 366 of a common year is January 1st of the next).
+        Some(j) => year_day(year, j),
+        None => (year, month, day),
+    };
+    DateTime::new(date, (hour, minute, second, micro))
 }
 
 #[cfg(test)]

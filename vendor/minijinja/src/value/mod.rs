@@ -228,6 +228,7 @@ pub use crate::value::argtypes::{
     from_args, ArgType, FunctionArgs, FunctionResult, Kwargs, Rest, StringInput, ValueOrKwargs,
 };
 pub use crate::value::merge_object::merge_maps;
+pub use crate::value::ops::{set_object_arithmetic, ObjectArithmetic};
 pub use crate::value::object::{DynObject, Enumerator, Object, ObjectExt, ObjectRepr};
 
 #[derive(Debug)]

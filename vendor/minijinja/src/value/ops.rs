@@ -472,6 +472,24 @@ fn failed_op(op: &str, lhs: &Value, rhs: &Value) -> Error {
     )
 }
 
+/// oxible patch: how `+` and `-` apply to objects (Python's `__add__`/`__sub__`).
+pub type ObjectArithmetic = fn(&str, &Value, &Value) -> Option<Result<Value, Error>>;
+
+static OBJECT_ARITHMETIC: std::sync::OnceLock<ObjectArithmetic> = std::sync::OnceLock::new();
+
+/// oxible patch: sets, once per process, the function that `+` and `-` consult when an
+/// operand is an object (`None` from it: the operator's usual error).
+pub fn set_object_arithmetic(f: ObjectArithmetic) {
+    let _ = OBJECT_ARITHMETIC.set(f);
+}
+
+fn object_arithmetic(op: &str, lhs: &Value, rhs: &Value) -> Option<Result<Value, Error>> {
+    if !matches!(lhs.0, ValueRepr::Object(_)) && !matches!(rhs.0, ValueRepr::Object(_)) {
+        return None;
+    }
+    OBJECT_ARITHMETIC.get()?(op, lhs, rhs)
+}
+
 macro_rules! math_binop {
     ($name:ident, $int:ident, $float:tt) => {
         pub fn $name(lhs: &Value, rhs: &Value) -> Result<Value, Error> {
@@ -481,7 +499,12 @@ macro_rules! math_binop {
                     None => wide_int_op(stringify!($float), lhs, rhs, WideInt::$int),
                 },
                 Some(CoerceResult::F64(a, b)) => Ok((a $float b).into()),
-                _ => wide_int_op(stringify!($float), lhs, rhs, WideInt::$int),
+                _ => {
+                    if let Some(rv) = object_arithmetic(stringify!($float), lhs, rhs) {
+                        return rv;
+                    }
+                    wide_int_op(stringify!($float), lhs, rhs, WideInt::$int)
+                }
             }
         }
     }
@@ -546,7 +569,12 @@ pub fn add(lhs: &Value, rhs: &Value) -> Result<Value, Error> {
         },
         Some(CoerceResult::F64(a, b)) => Ok((a + b).into()),
         Some(CoerceResult::Str(a, b)) => Ok(concat_result([a, b].concat(), lhs, rhs)),
-        None => wide_int_op("+", lhs, rhs, WideInt::checked_add),
+        None => {
+            if let Some(rv) = object_arithmetic("+", lhs, rhs) {
+                return rv;
+            }
+            wide_int_op("+", lhs, rhs, WideInt::checked_add)
+        }
     }
 }
 
