@@ -1,6 +1,6 @@
 //! crypt(3) password hashes as passlib makes and checks them for Ansible: md5_crypt (`$1$`),
-//! Apache's apr_md5_crypt (`$apr1$`), sha256_crypt (`$5$`), sha512_crypt (`$6$`), and the
-//! htpasswd schemes ldap_sha1 (`{SHA}`) and plaintext. Shared by the `password_hash` filter
+//! Apache's apr_md5_crypt (`$apr1$`), sha256_crypt (`$5$`), sha512_crypt (`$6$`), bcrypt
+//! (`$2b$`, `$2a$`, `$2y$`, `$2$`), and the htpasswd schemes ldap_sha1 (`{SHA}`) and plaintext. Shared by the `password_hash` filter
 //! (oxible-template) and the `htpasswd` module (oxible-modules), which must not depend on each
 //! other.
 #![deny(missing_docs)]
@@ -59,6 +59,82 @@ fn sha_hash(id: &str, salt: &[u8], rounds: u32, encoded: &str) -> String {
     )
 }
 
+/// bcrypt's base64 (its own alphabet, no padding; a salt's unused low bits are ignored).
+const BCRYPT64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::BCRYPT,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireNone),
+);
+
+/// The bcrypt idents (`$<ident>$`) passlib accepts; `2b` is the one it makes by default.
+pub const BCRYPT_IDENTS: [&str; 4] = ["2b", "2a", "2y", "2"];
+
+/// The 16 bytes of a 22-character bcrypt salt (the last character's four unused bits are
+/// dropped, as passlib repairs them); `None` unless it is 22 characters of bcrypt's alphabet.
+pub fn bcrypt_salt(salt: &str) -> Option<[u8; 16]> {
+    if salt.len() != 22 {
+        return None;
+    }
+    BCRYPT64.decode(salt).ok()?.try_into().ok()
+}
+
+/// A random bcrypt salt.
+pub fn random_bcrypt_salt() -> [u8; 16] {
+    // crypt64 and bcrypt64 order the same 64 characters differently.
+    bcrypt_salt(&random_salt(22)).unwrap_or_default()
+}
+
+/// bcrypt (`$<ident>$<cost>$<salt><digest>`, Provos and Mazières' EksBlowfish with `2^cost`
+/// rounds): the password with a NUL appended (not for the original `2` ident), cut at 72
+/// bytes, as OpenBSD and passlib hash it.
+pub fn bcrypt(password: &[u8], salt: &[u8; 16], cost: u32, ident: &str) -> String {
+    let mut key = password.to_vec();
+    if ident != "2" || key.is_empty() {
+        // The original variant reads past an empty password onto its NUL terminator too.
+        key.push(0);
+    }
+    key.truncate(72);
+    let mut state = blowfish::Blowfish::bc_init_state();
+    state.salted_expand_key(salt, &key);
+    for _ in 0..1u64 << cost {
+        state.bc_expand_key(&key);
+        state.bc_expand_key(salt);
+    }
+    let mut words = [0u32; 6];
+    for (word, chunk) in words.iter_mut().zip(b"OrpheanBeholderScryDoubt".chunks(4)) {
+        *word = chunk.iter().fold(0, |w, &b| (w << 8) | u32::from(b));
+    }
+    for pair in words.chunks_mut(2) {
+        let mut lr = [pair[0], pair[1]];
+        for _ in 0..64 {
+            lr = state.bc_encrypt(lr);
+        }
+        pair.copy_from_slice(&lr);
+    }
+    let digest: Vec<u8> = words.iter().flat_map(|w| w.to_be_bytes()).collect();
+    format!(
+        "${ident}${cost:02}${}{}",
+        BCRYPT64.encode(salt),
+        BCRYPT64.encode(&digest[..23])
+    )
+}
+
+/// Whether a bcrypt `hash` (`$2b$…` and the other idents) verifies `password`; `None` when
+/// it is not a well-formed bcrypt hash.
+fn verify_bcrypt(password: &[u8], hash: &str) -> Option<bool> {
+    let rest = hash.strip_prefix('$')?;
+    let (ident, rest) = rest.split_once('$')?;
+    let (cost, rest) = rest.split_once('$')?;
+    if !BCRYPT_IDENTS.contains(&ident) || cost.len() != 2 || rest.len() != 53 {
+        return None;
+    }
+    let cost: u32 = cost.parse().ok().filter(|c| (4..=31).contains(c))?;
+    let salt = bcrypt_salt(rest.get(..22)?)?;
+    Some(bcrypt(password, &salt, cost, ident) == hash)
+}
+
 /// ldap_sha1 (`{SHA}` and the base64 of the SHA-1 digest).
 pub fn ldap_sha1(password: &[u8]) -> String {
     let digest = sha1::Sha1::digest(password);
@@ -69,11 +145,15 @@ pub fn ldap_sha1(password: &[u8]) -> String {
 }
 
 /// Whether `password` matches `hash`, for the schemes this crate computes (`$1$`, `$apr1$`,
-/// `$5$`, `$6$`, `{SHA}`); `None` for a hash of another scheme (bcrypt, des_crypt …).
+/// `$5$`, `$6$`, `$2b$` and the other bcrypt idents, `{SHA}`); `None` for a hash of another
+/// scheme (des_crypt …).
 pub fn verify(password: &str, hash: &str) -> Option<bool> {
     let p = password.as_bytes();
     if hash.starts_with("{SHA}") {
         return Some(ldap_sha1(p) == hash);
+    }
+    if hash.starts_with("$2") {
+        return verify_bcrypt(p, hash);
     }
     let (magic, rest) = ["$1$", "$apr1$", "$5$", "$6$"]
         .iter()
@@ -313,5 +393,22 @@ mod tests {
             assert_eq!(verify("other", &hash), Some(false), "{hash}");
         }
         assert_eq!(verify("pw", "$2y$05$abc"), None);
+        let salt = random_bcrypt_salt();
+        for ident in BCRYPT_IDENTS {
+            let hash = bcrypt(b"pw", &salt, 4, ident);
+            assert_eq!(verify("pw", &hash), Some(true), "{hash}");
+            assert_eq!(verify("other", &hash), Some(false), "{hash}");
+        }
+    }
+
+    #[test]
+    fn bcrypt_matches_passlib() {
+        // passlib's output (ansible-core's oracle); the salt's last character repaired.
+        let salt = bcrypt_salt("1234567890123456789012").expect("valid salt");
+        assert_eq!(
+            bcrypt(b"secret", &salt, 12, "2b"),
+            "$2b$12$123456789012345678901uO/yptqYYqXPYviqOvezm2C7cYzKwtUq"
+        );
+        assert_eq!(bcrypt_salt("abcdefghijklmnopqrst$u"), None);
     }
 }

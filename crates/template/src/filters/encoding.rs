@@ -4,7 +4,9 @@
 use base64::Engine;
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, Error};
-use oxible_crypt::{CRYPT64, md5_crypt, random_salt, sha256_crypt, sha512_crypt};
+use oxible_crypt::{
+    BCRYPT_IDENTS, CRYPT64, bcrypt, bcrypt_salt, md5_crypt, random_salt, sha256_crypt, sha512_crypt,
+};
 use sha2::Digest;
 
 use crate::args::{Bound, Signature, add_filter, sig};
@@ -281,32 +283,51 @@ struct Crypt {
     id: &'static str,
     /// The rounds used when none are given (crypt's defaults, as Ansible passes them).
     default_rounds: Option<u32>,
+    /// The rounds passlib accepts (bcrypt's are the log2 cost).
+    rounds: std::ops::RangeInclusive<i64>,
     /// The longest salt kept.
     max_salt: usize,
+    /// Whether the salt must have exactly `max_salt` characters (bcrypt).
+    exact_salt: bool,
 }
 
 const SHA512_CRYPT: Crypt = Crypt {
     name: "sha512_crypt",
     id: "6",
     default_rounds: Some(656_000),
+    rounds: 1000..=999_999_999,
     max_salt: 16,
+    exact_salt: false,
 };
 const SHA256_CRYPT: Crypt = Crypt {
     name: "sha256_crypt",
     id: "5",
     default_rounds: Some(535_000),
+    rounds: 1000..=999_999_999,
     max_salt: 16,
+    exact_salt: false,
 };
 const MD5_CRYPT: Crypt = Crypt {
     name: "md5_crypt",
     id: "1",
     default_rounds: None,
+    rounds: 0..=0,
     max_salt: 8,
+    exact_salt: false,
+};
+const BCRYPT: Crypt = Crypt {
+    name: "bcrypt",
+    id: "2b",
+    default_rounds: Some(12),
+    rounds: 4..=31,
+    max_salt: 22,
+    exact_salt: true,
 };
 
 /// `password_hash(hashtype='sha512', salt=None, salt_size=None, rounds=None, ident=None)`:
 /// a crypt(3) hash as passlib makes it for Ansible: `sha512` (sha512_crypt), `sha256`
-/// (sha256_crypt) or `md5` (md5_crypt); a random salt unless given; crypt's default rounds.
+/// (sha256_crypt), `md5` (md5_crypt) or `blowfish` (bcrypt, `ident` 2b, 2a, 2y or 2); a
+/// random salt unless given (a bcrypt salt's unused bits repaired); crypt's default rounds.
 fn password_hash(v: &Value, args: &Bound) -> Result<Value, Error> {
     let secret = v
         .as_str()
@@ -315,12 +336,14 @@ fn password_hash(v: &Value, args: &Bound) -> Result<Value, Error> {
         "sha512" | "sha512_crypt" => SHA512_CRYPT,
         "sha256" | "sha256_crypt" => SHA256_CRYPT,
         "md5" | "md5_crypt" => MD5_CRYPT,
+        "blowfish" | "bcrypt" => BCRYPT,
         other => {
             return Err(args.error(format!(
-                "{other} is not supported (sha512, sha256 and md5 are; blowfish is not yet)"
+                "{other} is not supported (sha512, sha256, md5 and blowfish are)"
             )));
         }
     };
+    let fail = |why: String| args.error(format!("Could not hash the secret: {why}"));
     let salt = match args.opt(1).filter(|s| s.is_true()) {
         Some(s) => py_str(s)?,
         None => {
@@ -329,13 +352,26 @@ fn password_hash(v: &Value, args: &Bound) -> Result<Value, Error> {
                     .map_err(|_| args.error("salt_size must be positive"))?,
                 None => crypt.max_salt,
             };
+            if crypt.exact_salt && size != crypt.max_salt {
+                return Err(fail(format!(
+                    "{}: salt_size ({size}) must be exactly {}",
+                    crypt.name, crypt.max_salt
+                )));
+            }
             random_salt(size.min(crypt.max_salt))
         }
     };
-    let fail = |why: String| args.error(format!("Could not hash the secret: {why}"));
-    if salt.chars().count() > crypt.max_salt {
+    let salt_len = salt.chars().count();
+    let requires = if crypt.exact_salt { "exactly" } else { "<=" };
+    if salt_len > crypt.max_salt {
         return Err(fail(format!(
-            "salt too large ({} requires <= {} chars)",
+            "salt too large ({} requires {requires} {} chars)",
+            crypt.name, crypt.max_salt
+        )));
+    }
+    if crypt.exact_salt && salt_len < crypt.max_salt {
+        return Err(fail(format!(
+            "salt too small ({} requires {requires} {} chars)",
             crypt.name, crypt.max_salt
         )));
     }
@@ -353,26 +389,41 @@ fn password_hash(v: &Value, args: &Bound) -> Result<Value, Error> {
             _ => args.int(3, 0)?,
         }),
     };
+    let (secret, salt_bytes) = (secret.as_bytes(), salt.as_bytes());
     let hash = match rounds {
-        None => md5_crypt(secret.as_bytes(), salt.as_bytes()),
-        Some(r) if r < 1000 => {
+        None => md5_crypt(secret, salt_bytes),
+        Some(r) if r < *crypt.rounds.start() => {
             return Err(fail(format!(
-                "{}: min_desired_rounds ({r}) is too low, must be at least 1000",
-                crypt.name
+                "{}: min_desired_rounds ({r}) is too low, must be at least {}",
+                crypt.name,
+                crypt.rounds.start()
             )));
         }
-        Some(r) if r > 999_999_999 => {
+        Some(r) if r > *crypt.rounds.end() => {
             return Err(fail(format!(
-                "{}: min_desired_rounds ({r}) is too large, cannot be more than 999999999",
-                crypt.name
+                "{}: min_desired_rounds ({r}) is too large, cannot be more than {}",
+                crypt.name,
+                crypt.rounds.end()
             )));
         }
         Some(r) => {
             let r = r as u32;
-            if crypt.id == "6" {
-                sha512_crypt(secret.as_bytes(), salt.as_bytes(), r)
-            } else {
-                sha256_crypt(secret.as_bytes(), salt.as_bytes(), r)
+            match crypt.id {
+                "6" => sha512_crypt(secret, salt_bytes, r),
+                "5" => sha256_crypt(secret, salt_bytes, r),
+                _ => {
+                    let ident = match args.opt_str(4)?.filter(|i| !i.is_empty()) {
+                        None => crypt.id,
+                        Some(i) => BCRYPT_IDENTS
+                            .into_iter()
+                            .find(|known| *known == i)
+                            .ok_or_else(|| fail(format!("invalid ident: '{i}'")))?,
+                    };
+                    let salt = bcrypt_salt(&salt).ok_or_else(|| {
+                        fail(format!("invalid characters in {} salt", crypt.name))
+                    })?;
+                    bcrypt(secret, &salt, r, ident)
+                }
             }
         }
     };
