@@ -28,6 +28,7 @@ fixtures!(
     exec_include_tasks: false,
     exec_include_vars: false,
     exec_loop_extended: true,
+    exec_loop_keywords: false,
     exec_loop_register: false,
     exec_max_fail: false,
     exec_no_log: false,

@@ -70,8 +70,9 @@ impl PlayRun<'_> {
             .iter()
             .zip(before)
             .any(|(h, gone)| !gone && (h.failed || h.unreachable));
-        let fatal = run.truthy("any_errors_fatal", None) || run.truthy("run_once", None);
-        if failed_now && fatal && !run.truthy("ignore_errors", None) {
+        let fatal =
+            run.truthy("any_errors_fatal", None, None) || run.truthy("run_once", None, None);
+        if failed_now && fatal && !run.truthy("ignore_errors", None, None) {
             hosts
                 .iter_mut()
                 .filter(|h| h.active())

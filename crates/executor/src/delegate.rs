@@ -57,7 +57,7 @@ impl TaskRun<'_, '_> {
     /// Gives `facts` to the host they belong to: `host` itself, or with `delegate_facts` the
     /// delegated host (handed over once every host has run the task).
     pub(crate) fn keep_facts(&self, host: &mut HostState, facts: &Map, delegate: Option<&str>) {
-        match delegate.filter(|_| self.truthy("delegate_facts", Some(host))) {
+        match delegate.filter(|_| self.truthy("delegate_facts", Some(host), None)) {
             Some(target) => host
                 .delegated_facts
                 .push((target.to_string(), facts.clone())),

@@ -223,7 +223,8 @@ impl<'p> PlayRun<'p> {
             .map(|(h, _)| h)
             .collect();
         // `pause` and `add_host` run once for all hosts, as Ansible's (BYPASS_HOST_LOOP).
-        let run_once = run.truthy("run_once", None) || task.is("pause") || task.is("add_host");
+        let run_once =
+            run.truthy("run_once", None, None) || task.is("pause") || task.is("add_host");
         let mut others = Vec::new();
         if run_once && !targets.is_empty() {
             others = targets.split_off(1);

@@ -222,7 +222,8 @@ impl<'p> TaskRun<'_, 'p> {
             Some(looping) => match self.loop_items(looping, host) {
                 Ok(items) => Some(items),
                 Err(err) => {
-                    self.finish(host, self.failed_template(&err), None, false);
+                    let keywords = self.item_keywords(host, None);
+                    self.finish(host, self.failed_template(&err), None, false, keywords);
                     return Flow::Continue;
                 }
             },
@@ -230,12 +231,14 @@ impl<'p> TaskRun<'_, 'p> {
         let Some(items) = items else {
             let ran = self.run_once(host, None).await;
             self.queue_include(host, &ran, Map::new(), None);
-            self.finish(host, ran, None, true);
+            let keywords = self.item_keywords(host, None);
+            self.finish(host, ran, None, true, keywords);
             return Flow::Continue;
         };
         let control = LoopControl::of(self.task);
         let mut results = Vec::new();
         let (mut any_changed, mut any_failed, mut all_skipped) = (false, false, true);
+        let mut summary = ItemKeywords::SUMMARY_START;
         for index in 0..items.len() {
             if index > 0 && control.pause > 0.0 {
                 tokio::time::sleep(std::time::Duration::from_secs_f64(control.pause)).await;
@@ -244,12 +247,16 @@ impl<'p> TaskRun<'_, 'p> {
             let ran = self.run_once(host, Some(vars.clone())).await;
             let mut result = ran.result.clone();
             control.annotate(&mut result, &vars);
-            any_changed |= ran.status == Status::Changed;
+            // As Ansible: an item's `changed`, failed items' too, makes the loop's.
+            any_changed |=
+                result.get(&Value::from("changed")).and_then(Value::as_bool) == Some(true);
             any_failed |= ran.status == Status::Failed;
             all_skipped &= ran.status == Status::Skipped;
-            let label = self.label(&control, host, vars.clone());
+            let keywords = self.item_keywords(host, Some(&vars));
+            summary.add(ran.status, keywords);
+            let label = self.label(&control, host, vars.clone(), keywords.no_log);
             self.queue_include(host, &ran, vars, Some(label.clone()));
-            self.emit(host, ran.status, result.clone(), Some(label));
+            self.emit(host, ran.status, result.clone(), Some(label), keywords);
             results.push(Value::map(result));
         }
         let no_items = results.is_empty();
@@ -279,6 +286,7 @@ impl<'p> TaskRun<'_, 'p> {
                 },
                 None,
                 no_items,
+                summary,
             );
             return Flow::Continue;
         } else {
@@ -290,13 +298,14 @@ impl<'p> TaskRun<'_, 'p> {
             }
         };
         // The task-level result: the output shows only what items did not (`...ignoring`).
-        self.finish(host, Ran { status, result }, None, true);
+        self.finish(host, Ran { status, result }, None, true, summary);
         Flow::Continue
     }
 
-    /// The label shown for a loop item: `loop_control.label` templated, else the item.
-    fn label(&self, control: &LoopControl, host: &HostState, vars: Map) -> Value {
-        if self.truthy("no_log", Some(host)) {
+    /// The label shown for a loop item: `loop_control.label` templated, else the item
+    /// (censored under the item's `no_log`).
+    fn label(&self, control: &LoopControl, host: &HostState, vars: Map, no_log: bool) -> Value {
+        if no_log {
             return Value::from("(censored due to no_log)");
         }
         let item = vars
@@ -404,7 +413,8 @@ impl<'p> TaskRun<'_, 'p> {
             }
             ran.result
                 .insert(Value::from("retries"), Value::from(retry.attempts as i64));
-            let result = self.shown(ran.result.clone(), host);
+            let no_log = self.truthy("no_log", Some(host), extra.as_ref());
+            let result = self.shown(ran.result.clone(), no_log);
             host.pending.push(Event::TaskRetry {
                 host: host.name.clone(),
                 task: self.display_name(),
@@ -798,13 +808,24 @@ impl<'p> TaskRun<'_, 'p> {
         Ok(())
     }
 
-    /// Reports the final result, registers it, notifies handlers, counts it.
-    fn finish(&self, host: &mut HostState, ran: Ran, item: Option<Value>, emit: bool) {
-        let ignore_errors = self.truthy("ignore_errors", Some(host));
-        let ignore_unreachable = self.truthy("ignore_unreachable", Some(host));
+    /// Reports the final result, registers it, notifies handlers, counts it; `keywords` are
+    /// the task's `ignore_errors`/`ignore_unreachable`/`no_log` as they came out for it.
+    fn finish(
+        &self,
+        host: &mut HostState,
+        ran: Ran,
+        item: Option<Value>,
+        emit: bool,
+        keywords: ItemKeywords,
+    ) {
+        let ItemKeywords {
+            ignore_errors,
+            ignore_unreachable,
+            ..
+        } = keywords;
         let looped = self.task.looping.is_some() && item.is_none();
         if emit {
-            self.emit(host, ran.status, ran.result.clone(), item);
+            self.emit(host, ran.status, ran.result.clone(), item, keywords);
         }
         if let Some(name) = self.task.keywords.get("register").and_then(Value::as_str) {
             let mut registered = as_registered(&ran.result, looped);
@@ -859,15 +880,22 @@ impl<'p> TaskRun<'_, 'p> {
         });
     }
 
-    fn emit(&self, host: &mut HostState, status: Status, result: Map, item: Option<Value>) {
+    fn emit(
+        &self,
+        host: &mut HostState,
+        status: Status,
+        result: Map,
+        item: Option<Value>,
+        keywords: ItemKeywords,
+    ) {
         // A successful include is reported once its file is loaded (`included: …`).
         if self.is_include() && matches!(status, Status::Ok | Status::Changed) {
             return;
         }
-        let ignored = status == Status::Failed && self.truthy("ignore_errors", Some(host));
+        let ignored = status == Status::Failed && keywords.ignore_errors;
         let verbose_always = status != Status::Skipped
             && oxible_playbook::short_name(&self.task.action.module) == "debug";
-        let result = self.shown(result, host);
+        let result = self.shown(result, keywords.no_log);
         host.pending.push(Event::HostResult {
             host: host.name.clone(),
             status,
@@ -928,8 +956,8 @@ impl<'p> TaskRun<'_, 'p> {
 
     /// `result` as the user may see it: censored under `no_log` (a failure keeps its message
     /// in `exception`, as Ansible's error summary, for the error line).
-    fn shown(&self, mut result: Map, host: &HostState) -> Map {
-        if self.truthy("no_log", Some(host)) {
+    fn shown(&self, mut result: Map, no_log: bool) -> Map {
+        if no_log {
             if result.get(&Value::from("failed")).and_then(Value::as_bool) == Some(true)
                 && !result.contains_key(&Value::from("exception"))
             {
@@ -948,9 +976,9 @@ impl<'p> TaskRun<'_, 'p> {
 
     /// Whether keyword `key` (own or inherited) is set to a true value.
     /// A template (`ignore_errors: "{{ ansible_check_mode }}"`) is evaluated with `host`'s
-    /// variables, or the play's when the decision is not one host's; a template that fails
-    /// counts as false.
-    pub fn truthy(&self, key: &str, host: Option<&HostState>) -> bool {
+    /// variables plus a loop item's (`item`: the loop variable, `index_var` …), or the play's
+    /// when the decision is not one host's; a template that fails counts as false.
+    pub fn truthy(&self, key: &str, host: Option<&HostState>, item: Option<&Map>) -> bool {
         let Some(value) = self.keyword(key) else {
             return false;
         };
@@ -961,13 +989,23 @@ impl<'p> TaskRun<'_, 'p> {
             return truthy_value(value);
         }
         let scope = match host {
-            Some(host) => self.scope(host, None),
+            Some(host) => self.scope(host, item.cloned()),
             None => self.play_scope(),
         };
         self.play
             .templar
             .template(value, &scope)
             .is_ok_and(|v| truthy_value(&v))
+    }
+
+    /// The keywords Ansible templates again for each loop item, for `item` (a loop item's
+    /// variables) or for the task without a loop (`None`).
+    fn item_keywords(&self, host: &HostState, item: Option<&Map>) -> ItemKeywords {
+        ItemKeywords {
+            ignore_errors: self.truthy("ignore_errors", Some(host), item),
+            ignore_unreachable: self.truthy("ignore_unreachable", Some(host), item),
+            no_log: self.truthy("no_log", Some(host), item),
+        }
     }
 
     fn notify(&self, host: &mut HostState) {
@@ -979,6 +1017,37 @@ impl<'p> TaskRun<'_, 'p> {
             None => vec![notify.py_str()],
         };
         host.notified.extend(names);
+    }
+}
+
+/// `ignore_errors`, `ignore_unreachable` and `no_log` as they came out for one result: Ansible
+/// templates them for every loop item, with the item's variables.
+#[derive(Debug, Clone, Copy)]
+struct ItemKeywords {
+    ignore_errors: bool,
+    ignore_unreachable: bool,
+    no_log: bool,
+}
+
+impl ItemKeywords {
+    /// A loop's summary before any item: what `add` narrows.
+    const SUMMARY_START: Self = Self {
+        ignore_errors: true,
+        ignore_unreachable: true,
+        no_log: false,
+    };
+
+    /// Folds one item into a loop's summary as ansible-core's TaskExecutor does: the failure
+    /// is ignored only when every failed item ignores it (likewise unreachable items), and the
+    /// summary is censored when any item is.
+    fn add(&mut self, status: Status, item: Self) {
+        if status == Status::Failed {
+            self.ignore_errors &= item.ignore_errors;
+        }
+        if status == Status::Unreachable {
+            self.ignore_unreachable &= item.ignore_unreachable;
+        }
+        self.no_log |= item.no_log;
     }
 }
 
