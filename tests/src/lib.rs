@@ -103,18 +103,79 @@ fn base_command(program: &Path, dir: &Path) -> Command {
 
 /// `ansible-<tool> args…` from the oracle venv, run in `dir`.
 pub fn ansible(tool: &str, dir: &Path, args: &[&str]) -> Outcome {
+    run(ansible_command(tool, dir, args))
+}
+
+/// The command [`ansible`] runs.
+fn ansible_command(tool: &str, dir: &Path, args: &[&str]) -> Command {
     let mut cmd = base_command(&oracle_bin_dir().join(format!("ansible-{tool}")), dir);
     // Modules run on the local machine use the oracle venv's Python, never a discovered one.
     cmd.env("ANSIBLE_PYTHON_INTERPRETER", oracle_python())
         .args(args);
-    run(cmd)
+    cmd
 }
 
 /// `oxible <subcommand> args…`, run in `dir`.
 pub fn oxible(subcommand: &str, dir: &Path, args: &[&str]) -> Outcome {
+    run(oxible_command(subcommand, dir, args))
+}
+
+/// The command [`oxible`] runs.
+fn oxible_command(subcommand: &str, dir: &Path, args: &[&str]) -> Command {
     let mut cmd = base_command(&oxible_bin(), dir);
     cmd.arg(subcommand).args(args);
-    run(cmd)
+    cmd
+}
+
+/// Runs `cmd` in a process group of its own and sends the group SIGINT, as a terminal's `^C`
+/// does, once its standard output holds `marker` and one more second has passed.
+pub fn run_interrupted(mut cmd: Command, marker: &str) -> Outcome {
+    use std::io::BufRead;
+    use std::os::unix::process::CommandExt;
+    let mut child = cmd
+        .env("PYTHONUNBUFFERED", "1")
+        .process_group(0)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (seen, seen_rx) = std::sync::mpsc::channel();
+    let wanted = marker.to_string();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.contains(&wanted) {
+                let _ = seen.send(());
+            }
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text
+    });
+    let started = seen_rx.recv_timeout(std::time::Duration::from_secs(120));
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let _ = Command::new("kill")
+        .args(["-INT", "--", &format!("-{}", child.id())])
+        .status();
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+    }
+    let status = child.wait().expect("wait for the interrupted command");
+    let stdout = reader.join().expect("stdout reader");
+    assert!(
+        started.is_ok(),
+        "{marker:?} never appeared:\n{stdout}{stderr}"
+    );
+    Outcome {
+        code: status.code().unwrap_or(-1),
+        stdout,
+        stderr,
+    }
 }
 
 /// The oracle venv's Python (with PyYAML, as ansible-core ships it).
@@ -154,6 +215,8 @@ pub struct RunResult {
     pub code: i32,
     /// Standard output, masked (timings, temporary paths).
     pub stdout: String,
+    /// Standard error, masked as `stdout`.
+    pub stderr: String,
     /// Files left under the work directory.
     pub files: std::collections::BTreeMap<String, (u32, Vec<u8>)>,
 }
@@ -165,6 +228,23 @@ pub struct RunResult {
 /// `runs` is 2 the playbook runs twice in the same directories and the second run is returned
 /// (idempotence checks).
 pub fn run_fixture(tool: &str, name: &str, extra: &[&str], runs: usize) -> RunResult {
+    run_fixture_by(tool, name, extra, runs, run)
+}
+
+/// [`run_fixture`] (once) with the run interrupted by `^C` once `marker` is printed
+/// ([`run_interrupted`]).
+pub fn interrupt_fixture(tool: &str, name: &str, marker: &str) -> RunResult {
+    run_fixture_by(tool, name, &[], 1, |cmd| run_interrupted(cmd, marker))
+}
+
+/// [`run_fixture`] with each run's command run by `exec`.
+fn run_fixture_by(
+    tool: &str,
+    name: &str,
+    extra: &[&str],
+    runs: usize,
+    exec: impl Fn(Command) -> Outcome,
+) -> RunResult {
     let fixture = fixtures_dir().join("runs").join(name);
     let root =
         std::env::temp_dir().join(format!("oxible-run-{}-{tool}-{name}", std::process::id()));
@@ -196,24 +276,21 @@ pub fn run_fixture(tool: &str, name: &str, extra: &[&str], runs: usize) -> RunRe
     let mut outcome = None;
     for _ in 0..runs.max(1) {
         outcome = Some(match tool {
-            "ansible" => ansible("playbook", &play_dir, &argv),
-            _ => oxible("playbook", &play_dir, &argv),
+            "ansible" => exec(ansible_command("playbook", &play_dir, &argv)),
+            _ => exec(oxible_command("playbook", &play_dir, &argv)),
         });
     }
     let outcome = outcome.expect("ran at least once");
     let mut files = std::collections::BTreeMap::new();
     collect_files(&work, &work, &mut files);
-    let stdout = mask(
-        &outcome.stdout,
-        &[
-            (&work.display().to_string(), "<WORK>"),
-            (&play_dir.display().to_string(), "<PLAY>"),
-        ],
-    );
+    let work = work.display().to_string();
+    let play = play_dir.display().to_string();
+    let paths = [(work.as_str(), "<WORK>"), (play.as_str(), "<PLAY>")];
     let _ = std::fs::remove_dir_all(&root);
     RunResult {
         code: outcome.code,
-        stdout,
+        stdout: mask(&outcome.stdout, &paths),
+        stderr: mask(&outcome.stderr, &paths),
         files,
     }
 }

@@ -2,7 +2,7 @@
 //! template, delegation, retries, serial, strategies …): the same playbook through ansible-core
 //! and oxible on localhost, compared on exit code, output (timings masked) and files left.
 
-use oxible_tests::check_run_fixture;
+use oxible_tests::{check_run_fixture, interrupt_fixture};
 
 macro_rules! fixtures {
     ($($name:ident: $idempotent:expr),* $(,)?) => {
@@ -45,3 +45,24 @@ fixtures!(
     exec_until: false,
     exec_wait_for: false,
 );
+
+/// `^C` while a task runs: as ansible-playbook, exit code 99, nothing more on stdout (no recap),
+/// `[ERROR]: User interrupted execution` on stderr, and the later tasks never run.
+#[test]
+fn exec_interrupt() {
+    let theirs = interrupt_fixture("ansible", "exec_interrupt", "TASK [long]");
+    let ours = interrupt_fixture("oxible", "exec_interrupt", "TASK [long]");
+    assert_eq!(
+        theirs.code, 99,
+        "ansible-playbook:\n{}{}",
+        theirs.stdout, theirs.stderr
+    );
+    assert_eq!(
+        ours.code, theirs.code,
+        "oxible:\n{}{}",
+        ours.stdout, ours.stderr
+    );
+    assert_eq!(ours.stdout, theirs.stdout);
+    assert_eq!(ours.stderr, theirs.stderr);
+    assert_eq!(ours.files, theirs.files);
+}

@@ -28,6 +28,9 @@ pub enum FailureClass {
     Parser,
     /// `AnsibleOptionsError` (bad command line): exit code 5.
     Options,
+    /// The user interrupted the run (`^C`, SIGINT): ansible-playbook's `KeyboardInterrupt`
+    /// handler, exit code 99.
+    Interrupted,
 }
 
 impl FailureClass {
@@ -36,6 +39,7 @@ impl FailureClass {
             FailureClass::General => 1,
             FailureClass::Parser => 4,
             FailureClass::Options => 5,
+            FailureClass::Interrupted => 99,
         }
     }
 }
@@ -117,6 +121,27 @@ impl From<oxible_executor::RunError> for Failure {
     }
 }
 
+/// ansible-playbook's exit code for an unexpected error (`ExitCode.UNKNOWN_ERROR`), which
+/// oxible gives a panic: a bug, never a user's mistake.
+const UNEXPECTED_ERROR: u8 = 250;
+
+/// Runs `command`, mapping a panic to exit code 250 as ansible-playbook's catch-all maps an
+/// unexpected exception; the panic is reported as one `[ERROR]: ` line naming where it
+/// happened instead of Rust's default panic text.
+pub fn guard(command: impl FnOnce() -> ExitCode + std::panic::UnwindSafe) -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        let place = info
+            .location()
+            .map(|l| format!(" (at {}:{})", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "[ERROR]: Unexpected error, this is a bug in oxible: {}{place}",
+            info.payload_as_str().unwrap_or("panic")
+        );
+    }));
+    std::panic::catch_unwind(command).unwrap_or(ExitCode::from(UNEXPECTED_ERROR))
+}
+
 /// Prints `failure` on stderr and returns its exit code.
 pub fn report(failure: &Failure) -> ExitCode {
     eprintln!("{}", failure.text());
@@ -137,6 +162,15 @@ mod tests {
             "{}",
             rendered.text()
         );
+    }
+
+    #[test]
+    fn a_panic_exits_with_250() {
+        let code = guard(|| panic!("boom"));
+        let _ = std::panic::take_hook();
+        assert_eq!(code, ExitCode::from(250));
+        assert_eq!(guard(|| ExitCode::from(2)), ExitCode::from(2));
+        let _ = std::panic::take_hook();
     }
 
     #[test]

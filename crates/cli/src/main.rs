@@ -37,12 +37,14 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Playbook(args) => playbook_cmd::run(*args),
-        Command::Inventory(args) => inventory_cmd::run(args),
-    };
-    match result {
-        Ok(code) => code,
-        Err(err) => exit::report(&err),
-    }
+    exit::guard(|| {
+        let result = match cli.command {
+            Command::Playbook(args) => playbook_cmd::run(*args),
+            Command::Inventory(args) => inventory_cmd::run(args),
+        };
+        match result {
+            Ok(code) => code,
+            Err(err) => exit::report(&err),
+        }
+    })
 }

@@ -251,12 +251,25 @@ fn execute(
                 format!("cannot start the runtime: {e}"),
             )
         })?;
-    let stats = runtime.block_on(oxible_executor::run(
-        playbooks,
-        inventory,
-        &options,
-        output.as_ref(),
-    ))?;
+    // `^C` ends the run as ansible-playbook's KeyboardInterrupt handler does: nothing more on
+    // stdout (no recap), the error on stderr, exit code 99. Dropping the run kills the
+    // commands it started.
+    let stats = runtime.block_on(async {
+        tokio::select! {
+            stats = oxible_executor::run(playbooks, inventory, &options, output.as_ref()) => {
+                stats.map(Some)
+            }
+            Ok(()) = tokio::signal::ctrl_c() => Ok(None),
+        }
+    })?;
+    let Some(stats) = stats else {
+        // A `pause` may still wait for a line on stdin: do not wait for it.
+        runtime.shutdown_background();
+        return Err(Failure::new(
+            FailureClass::Interrupted,
+            "User interrupted execution",
+        ));
+    };
     Ok(ExitCode::from(u8::try_from(stats.exit_code()).unwrap_or(1)))
 }
 
