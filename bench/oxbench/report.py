@@ -25,7 +25,7 @@ def _targets(s):
     fan = s.get("fanout", {})
     if fan:
         n = max(fan, key=int)
-        ratios = fan[n]["second"]["ratio_to_oxible"]
+        ratios = fan[n].get("second", {}).get("ratio_to_oxible", {})
         if "ansible" in ratios:
             v = ratios["ansible"]["median"]
             target(f"fan-out second run, {n} hosts: ≥ 30x ansible-core", v >= 30, f"{v:.1f}x")
@@ -62,11 +62,12 @@ def _startup(r):
 
 
 def _local(r):
-    return [line for run in ("first", "second") for line in _table(f"{run} run", r[run])]
+    return [line for run in ("first", "second") if run in r
+            for line in _table(f"{run} run", r[run])]
 
 
 def _fanout(r):
-    return [line for n, res in r.items() for run in ("first", "second")
+    return [line for n, res in r.items() for run in ("first", "second") if run in res
             for line in _table(f"{n} host(s), {run} run", res[run])]
 
 

@@ -438,10 +438,8 @@ mod tests {
             .map(|(p, t)| (p.as_str(), t.as_str()))
             .collect();
         let loader = MemLoader::new(&refs);
-        let start = std::time::Instant::now();
         let playbook =
             Playbook::load(&loader, Path::new("/pb/site.yml"), &LoadOptions::default()).unwrap();
-        assert!(start.elapsed().as_secs() < 5, "took {:?}", start.elapsed());
         assert!(
             loader.1.borrow().values().all(|n| *n == 1),
             "{:?}",
@@ -474,9 +472,7 @@ mod tests {
             text.push_str(&format!("    l{n}: &l{n} [{refs}]\n"));
         }
         text.push_str("  tasks: *l8\n");
-        let start = std::time::Instant::now();
         let err = listing(&[("/pb/site.yml", &text)], &[]).unwrap_err();
-        assert!(start.elapsed().as_secs() < 10, "took {:?}", start.elapsed());
         assert!(err.is_parser_error());
         assert!(err.to_string().contains("more than 1000000 tasks"), "{err}");
     }
