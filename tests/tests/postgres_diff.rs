@@ -1,6 +1,6 @@
 //! The PostgreSQL modules (community.postgresql's `postgresql_user`, `postgresql_db`,
-//! `postgresql_privs`) on real container hosts, oxible against ansible-core with
-//! community.postgresql (`tests/hosts/docker-collection.sh`).
+//! `postgresql_privs`, `postgresql_ping`, `postgresql_query`) on real container hosts, oxible
+//! against ansible-core with community.postgresql (`tests/hosts/docker-collection.sh`).
 //!
 //! The hosts run `oxible-test/postgres:bookworm` (`tests/hosts/build-postgres-image.sh`:
 //! Debian's PostgreSQL 15 and python3-psycopg2 for the oracle); `start-cluster.sh` starts the
@@ -72,4 +72,29 @@ fn postgresql_modules_match_ansible() {
 
     pair.run_same("remove.yml", "remove.yml", &[]);
     same_catalog(&pair, "remove.yml", false);
+}
+
+/// `postgresql_ping` (`ping.yml`: a running server, a port where none listens) and
+/// `postgresql_query`: `query-check.yml` in check mode (DDL reported as a change, nothing
+/// stays; autocommit refused), then `query.yml` twice (typed rows, arguments, changes, an SQL
+/// error), the table compared after each run. `remote-tmp.sh` spares ansible-core's first
+/// module run as postgres its remote_tmp warning.
+#[test]
+fn postgresql_ping_and_query_match_ansible() {
+    let pair = Pair::start(
+        "postgres",
+        Some(IMAGE),
+        &["start-cluster.sh", "remote-tmp.sh"],
+    );
+    pair.run_same("ping.yml", "ping.yml", &[]);
+
+    pair.run_same("query-check.yml --check", "query-check.yml", &["--check"]);
+    pair.same_state("no table after check mode", &psql("\\dt", "postgres"));
+    for run in 1..=2 {
+        pair.run_same(&format!("query.yml run {run}"), "query.yml", &[]);
+        pair.same_state(
+            &format!("table after query.yml run {run}"),
+            &psql("SELECT * FROM items ORDER BY id", "postgres"),
+        );
+    }
 }

@@ -21,7 +21,8 @@ pub(crate) const CONNECTION_SPEC: &[ArgSpec] = &[
     ArgSpec::new("host", ArgType::Str),
     ArgSpec::new("login_unix_socket", ArgType::Str),
     ArgSpec::new("unix_socket", ArgType::Str),
-    ArgSpec::new("port", ArgType::Int).aliases(&["login_port"]),
+    ArgSpec::new("login_port", ArgType::Int),
+    ArgSpec::new("port", ArgType::Int),
     ArgSpec::new("ssl_mode", ArgType::Str).choices(&[
         "allow",
         "disable",
@@ -45,6 +46,7 @@ pub(crate) const DEPRECATED_ALIASES: &[(&str, &str)] = &[
     ("login", "login_user"),
     ("host", "login_host"),
     ("unix_socket", "login_unix_socket"),
+    ("port", "login_port"),
 ];
 
 /// Text parameter `name`, or the value of one of its deprecated aliases in `aliases`
@@ -176,7 +178,10 @@ fn command(args: &Args, db: Option<&str>) -> String {
         (_, Some(s)) => cmd.push_str(&format!(" -h {}", quote(s))),
         _ => {}
     }
-    cmd.push_str(&format!(" -p {}", args.int("port").unwrap_or(5432)));
+    cmd.push_str(&format!(
+        " -p {}",
+        args.int("login_port").or(args.int("port")).unwrap_or(5432)
+    ));
     let user = param(args, "login_user", &[]).unwrap_or("postgres");
     cmd.push_str(&format!(" -U {}", quote(user)));
     if let Some(db) = db.filter(|d| !d.is_empty()) {
@@ -202,6 +207,20 @@ pub(crate) async fn run(
     db: Option<&str>,
     script: &str,
 ) -> Result<Psql, ModuleError> {
+    Ok(match run_partial(target, args, db, script).await? {
+        (_, Some(msg)) => Psql::Failed(msg),
+        (found, None) => Psql::Ok(found),
+    })
+}
+
+/// [`run`], also giving the sections printed before a failure (as [`Psql::Failed`]'s
+/// message, the second item): they tell which statement of the script failed.
+pub(crate) async fn run_partial(
+    target: &Target<'_>,
+    args: &Args,
+    db: Option<&str>,
+    script: &str,
+) -> Result<(HashMap<String, Vec<String>>, Option<String>), ModuleError> {
     let mut full = String::new();
     if let Some(role) = args.str("session_role") {
         full.push_str(&format!("SET ROLE {};\n", ident(role)));
@@ -214,18 +233,20 @@ pub(crate) async fn run(
     let out = target
         .run(&shell, Some("/"), Some(full.into_bytes()))
         .await?;
-    if out.rc != 0 {
-        return Ok(Psql::Failed(error_message(&out.stderr_text())));
-    }
-    Ok(Psql::Ok(sections(&out.stdout_text())))
+    let failure = (out.rc != 0).then(|| error_message(&out.stderr_text()));
+    Ok((sections(&out.stdout_text()), failure))
 }
 
+/// The start of [`Psql::Failed`]'s message when psql could not connect, as
+/// community.postgresql's `unable to connect to database: …` (the reason follows).
+pub(crate) const CONNECT_FAILED: &str = "unable to connect to database: ";
+
 /// psql's error text, its `psql:<stdin>:N: ERROR:  ` prefix removed; a failed connection
-/// reads as community.postgresql's (`unable to connect to database: …`, psycopg's newline).
+/// reads as community.postgresql's ([`CONNECT_FAILED`], psycopg's newline).
 fn error_message(stderr: &str) -> String {
     let text = stderr.trim();
     if let Some(reason) = text.strip_prefix("psql: error: ") {
-        return format!("unable to connect to database: {reason}\n");
+        return format!("{CONNECT_FAILED}{reason}\n");
     }
     let text = match text.find("ERROR:") {
         Some(i) => text[i + "ERROR:".len()..].trim_start(),

@@ -52,6 +52,8 @@ static MODULES: &[&dyn Module] = &[
     &crate::postgresql_db::PostgresqlDb,
     &crate::postgresql_user::PostgresqlUser,
     &crate::postgresql_privs::PostgresqlPrivs,
+    &crate::postgresql_ping::PostgresqlPing,
+    &crate::postgresql_query::PostgresqlQuery,
     &crate::ini_file::IniFile,
     &crate::selinux::Selinux,
     &crate::selinux::Seboolean,
@@ -75,6 +77,8 @@ static COLLECTION_NAMES: &[(&str, &str)] = &[
     ("community.postgresql.postgresql_db", "postgresql_db"),
     ("community.postgresql.postgresql_user", "postgresql_user"),
     ("community.postgresql.postgresql_privs", "postgresql_privs"),
+    ("community.postgresql.postgresql_ping", "postgresql_ping"),
+    ("community.postgresql.postgresql_query", "postgresql_query"),
 ];
 
 /// The module an action name refers to.

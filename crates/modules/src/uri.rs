@@ -104,7 +104,8 @@ fn parse_json(text: &str) -> Option<Value> {
     Some(json_value(&json))
 }
 
-fn json_value(json: &serde_json::Value) -> Value {
+/// A parsed JSON document as a value, objects keeping their key order (as Python's `json`).
+pub(crate) fn json_value(json: &serde_json::Value) -> Value {
     match json {
         serde_json::Value::Null => Value::null(),
         serde_json::Value::Bool(b) => Value::from(*b),
