@@ -29,6 +29,7 @@ fixtures!(
     exec_include_vars: false,
     exec_loop_extended: true,
     exec_loop_keywords: false,
+    exec_loop_invocation: false,
     exec_loop_register: false,
     exec_max_fail: false,
     exec_no_log: false,

@@ -830,6 +830,9 @@ impl<'p> TaskRun<'_, 'p> {
         if let Some(name) = self.task.keywords.get("register").and_then(Value::as_str) {
             let mut registered = as_registered(&ran.result, looped);
             registered.shift_remove(&Value::from(crate::delegate::DELEGATED_VARS));
+            // As Ansible's strategy: the task's own `invocation` is not registered; a loop's
+            // items keep theirs.
+            registered.shift_remove(&Value::from("invocation"));
             host.set_facts
                 .insert(Value::from(name), Value::map(registered));
         }

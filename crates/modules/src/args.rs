@@ -24,6 +24,16 @@ pub enum ArgType {
     Raw,
 }
 
+/// A parameter's default, as Ansible's argument spec declares it (`default=`): what the module
+/// reports for it in `invocation.module_args` when the task does not give it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgDefault {
+    /// No default (`None`).
+    None,
+    /// A boolean.
+    Bool(bool),
+}
+
 /// One declared parameter.
 #[derive(Debug, Clone, Copy)]
 pub struct ArgSpec {
@@ -37,6 +47,8 @@ pub struct ArgSpec {
     pub aliases: &'static [&'static str],
     /// The values it accepts, when restricted.
     pub choices: &'static [&'static str],
+    /// Its default.
+    pub default: ArgDefault,
 }
 
 /// `first` followed by `second` as one spec array (`M` must be `N + second.len()`): how a
@@ -65,6 +77,7 @@ impl ArgSpec {
             required: false,
             aliases: &[],
             choices: &[],
+            default: ArgDefault::None,
         }
     }
 
@@ -77,6 +90,12 @@ impl ArgSpec {
     /// The same, also accepted as `aliases`.
     pub const fn aliases(mut self, aliases: &'static [&'static str]) -> Self {
         self.aliases = aliases;
+        self
+    }
+
+    /// The same, defaulting to `default`.
+    pub const fn default(mut self, default: ArgDefault) -> Self {
+        self.default = default;
         self
     }
 
@@ -179,6 +198,23 @@ impl Args {
             .and_then(Value::as_seq)
             .map(|items| items.iter().map(Value::py_str).collect())
             .unwrap_or_default()
+    }
+
+    /// Ansible's `invocation.module_args`: every parameter of `spec` (by canonical name) with
+    /// its value, else its default, as `AnsibleModule` reports its `params`.
+    pub fn module_args(&self, spec: &[ArgSpec]) -> Map {
+        spec.iter()
+            .map(|param| {
+                let value = self
+                    .get(param.name)
+                    .cloned()
+                    .unwrap_or(match param.default {
+                        ArgDefault::None => Value::null(),
+                        ArgDefault::Bool(b) => Value::from(b),
+                    });
+                (Value::from(param.name), value)
+            })
+            .collect()
     }
 
     /// Fails when more than one of `names` is given (Ansible's `mutually_exclusive`).

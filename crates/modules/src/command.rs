@@ -10,20 +10,22 @@ use std::time::{Duration, SystemTime};
 
 use oxible_yaml::Value;
 
-use crate::{ArgSpec, ArgType, Args, ModuleError, Outcome, Target};
+use crate::{ArgDefault, ArgSpec, ArgType, Args, ModuleError, Outcome, Target};
 
+/// ansible.builtin.command's argument spec (`shell` is the same module with `_uses_shell`).
 const SPEC: &[ArgSpec] = &[
     ArgSpec::new("_raw_params", ArgType::Str),
+    ArgSpec::new("_uses_shell", ArgType::Bool).default(ArgDefault::Bool(false)),
     ArgSpec::new("cmd", ArgType::Str),
     ArgSpec::new("argv", ArgType::List),
     ArgSpec::new("chdir", ArgType::Path),
     ArgSpec::new("creates", ArgType::Path),
     ArgSpec::new("removes", ArgType::Path),
     ArgSpec::new("stdin", ArgType::Str),
-    ArgSpec::new("stdin_add_newline", ArgType::Bool),
-    ArgSpec::new("strip_empty_ends", ArgType::Bool),
+    ArgSpec::new("stdin_add_newline", ArgType::Bool).default(ArgDefault::Bool(true)),
+    ArgSpec::new("strip_empty_ends", ArgType::Bool).default(ArgDefault::Bool(true)),
     ArgSpec::new("executable", ArgType::Path),
-    ArgSpec::new("expand_argument_vars", ArgType::Bool),
+    ArgSpec::new("expand_argument_vars", ArgType::Bool).default(ArgDefault::Bool(true)),
 ];
 
 module!(
@@ -63,10 +65,26 @@ fn command_line(args: &Args, through_shell: bool) -> Result<(String, Value), Mod
     Ok((oxible_shell::join(&argv), cmd))
 }
 
+/// Runs the command; every result carries the module's `invocation`, as Ansible's do.
 async fn run(target: &Target<'_>, args: Args, through_shell: bool) -> Result<Outcome, ModuleError> {
-    let (script, cmd) = command_line(&args, through_shell)?;
+    let mut outcome = execute(target, &args, through_shell).await?;
+    let mut module_args = args.module_args(SPEC);
+    if through_shell {
+        module_args.insert(Value::from("_uses_shell"), Value::from(true));
+    }
+    outcome.invocation(module_args);
+    Ok(outcome)
+}
+
+/// What `command`/`shell` did (`through_shell`: the latter).
+async fn execute(
+    target: &Target<'_>,
+    args: &Args,
+    through_shell: bool,
+) -> Result<Outcome, ModuleError> {
+    let (script, cmd) = command_line(args, through_shell)?;
     let chdir = args.str("chdir");
-    if let Some(skip) = creates_or_removes(target, &args, chdir).await? {
+    if let Some(skip) = creates_or_removes(target, args, chdir).await? {
         let (path, reason) = skip;
         let stdout = format!("skipped, since {path} {reason}");
         let mut outcome = Outcome::changed(false);

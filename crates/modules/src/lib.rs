@@ -100,7 +100,7 @@ mod uri;
 mod user;
 mod yum_repository;
 
-pub use args::{ArgSpec, ArgType, Args};
+pub use args::{ArgDefault, ArgSpec, ArgType, Args};
 pub use outcome::{Outcome, module_error_result};
 pub use registry::{find, names};
 pub use target::Target;

@@ -48,6 +48,14 @@ impl Outcome {
         outcome
     }
 
+    /// Sets `invocation` to `module_args`, as Ansible's modules report how they were called
+    /// (see [`crate::Args::module_args`]).
+    pub fn invocation(&mut self, module_args: Map) -> &mut Self {
+        let mut invocation = Map::new();
+        invocation.insert(Value::from("module_args"), Value::map(module_args));
+        self.set("invocation", Value::map(invocation))
+    }
+
     /// Sets a return value.
     pub fn set(&mut self, key: &str, value: impl Into<Value>) -> &mut Self {
         self.values.insert(Value::from(key), value.into());
