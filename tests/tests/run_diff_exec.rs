@@ -2,7 +2,7 @@
 //! template, delegation, retries, serial, strategies …): the same playbook through ansible-core
 //! and oxible on localhost, compared on exit code, output (timings masked) and files left.
 
-use oxible_tests::{check_run_fixture, interrupt_fixture};
+use oxible_tests::{check_run_fixture, interrupt_fixture, run_fixture};
 
 macro_rules! fixtures {
     ($($name:ident: $idempotent:expr),* $(,)?) => {
@@ -66,4 +66,15 @@ fn exec_interrupt() {
     assert_eq!(ours.stdout, theirs.stdout);
     assert_eq!(ours.stderr, theirs.stderr);
     assert_eq!(ours.files, theirs.files);
+}
+
+/// Warnings on stderr too: `debug var=` on undefined values (`Encountered 1 template error.`
+/// with the place, once per place).
+#[test]
+fn exec_template_warning() {
+    let theirs = run_fixture("ansible", "exec_template_warning", &[], 1);
+    let ours = run_fixture("oxible", "exec_template_warning", &[], 1);
+    assert_eq!(ours.code, theirs.code);
+    assert_eq!(ours.stdout, theirs.stdout);
+    assert_eq!(ours.stderr, theirs.stderr);
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use oxible_template::{Scope, Templar};
 use oxible_yaml::{Map, Value, ValueKind};
 
-use crate::events::Status;
+use crate::events::{Event, Status};
 use crate::task::{Ran, failed};
 
 /// The controller actions this module runs instead of a target module.
@@ -26,14 +26,16 @@ pub(crate) fn is_action(module: &str) -> bool {
 }
 
 /// Runs `module` if it is a controller action; `None` when it is a module for the target.
+/// Warnings the action gives go to `pending`, the host's events.
 pub(crate) fn run(
     module: &str,
     args: &Map,
     scope: &Arc<Scope>,
     templar: &Templar,
+    pending: &mut Vec<Event>,
 ) -> Option<Result<Ran, String>> {
     Some(match module {
-        "debug" => debug(args, scope, templar),
+        "debug" => debug(args, scope, templar, pending),
         "set_fact" => Ok(set_fact(args)),
         "assert" => assert(args, scope, templar),
         "fail" => Ok(fail(args)),
@@ -54,8 +56,14 @@ fn ok(result: Map) -> Ran {
 }
 
 /// `debug`: `msg` (default "Hello world!") or `var` (an expression, shown under its own text;
-/// an undefined one as `<< error 1 - <why> >>`, as ansible-core 2.19).
-fn debug(args: &Map, scope: &Arc<Scope>, templar: &Templar) -> Result<Ran, String> {
+/// an undefined one as `<< error 1 - <why> >>` with ansible-core 2.19's warning
+/// `Encountered 1 template error.` pointing at it).
+fn debug(
+    args: &Map,
+    scope: &Arc<Scope>,
+    templar: &Templar,
+    pending: &mut Vec<Event>,
+) -> Result<Ran, String> {
     let mut result = Map::new();
     if let Some(var) = arg(args, "var") {
         let expr = var.py_str();
@@ -64,6 +72,10 @@ fn debug(args: &Map, scope: &Arc<Scope>, templar: &Templar) -> Result<Ran, Strin
             // ansible-core 2.19 shows what is undefined in place of the value.
             Err(err) if err.kind == oxible_template::TemplateErrorKind::Undefined => {
                 let why = undefined_path(&expr, scope, templar).unwrap_or(err.message);
+                pending.push(Event::Warning {
+                    message: format!("Encountered 1 template error.\nerror 1 - {why}"),
+                    origin: var.span.clone(),
+                });
                 Value::from(format!("<< error 1 - {why} >>"))
             }
             Err(err) => return Err(err.to_string()),

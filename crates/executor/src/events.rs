@@ -94,8 +94,14 @@ pub enum Event {
     Display(String),
     /// Every host failed or left the play.
     NoHostsRemaining,
-    /// A warning for the user.
-    Warning(String),
+    /// A warning for the user (Ansible's `[WARNING]`): what, and where when it is about a
+    /// place in the playbook.
+    Warning {
+        /// The message.
+        message: String,
+        /// Where the playbook says what the warning is about.
+        origin: Option<Span>,
+    },
     /// A deprecated feature in use (Ansible's `[DEPRECATION WARNING]`): what, and where.
     Deprecation {
         /// The message, ending with the version that removes the feature.

@@ -236,10 +236,10 @@ fn write_retry_file(
             "\tto retry, use: --limit @{}",
             file.display()
         ))),
-        Err(e) => sink.emit(Event::Warning(format!(
-            "Could not create retry file '{}'.\n\t{e}",
-            file.display()
-        ))),
+        Err(e) => sink.emit(Event::Warning {
+            message: format!("Could not create retry file '{}'.\n\t{e}", file.display()),
+            origin: None,
+        }),
     }
 }
 
@@ -264,7 +264,10 @@ async fn run_playbooks(
         'plays: for play in &playbook.plays {
             let selection = inventory.select(&play.hosts.join(","), options.limit.as_deref())?;
             for warning in &selection.warnings {
-                sink.emit(Event::Warning(warning.message.clone()));
+                sink.emit(Event::Warning {
+                    message: warning.message.clone(),
+                    origin: None,
+                });
             }
             if selection.hosts.is_empty() {
                 sink.emit(Event::PlayStart {

@@ -519,7 +519,7 @@ impl<'p> TaskRun<'_, 'p> {
         scope: &Arc<Scope>,
         host: &mut HostState,
     ) -> Ran {
-        match actions::run(module, args, scope, self.play.templar) {
+        match actions::run(module, args, scope, self.play.templar, &mut host.pending) {
             Some(Ok(ran)) => ran,
             Some(Err(msg)) => failed(&msg),
             None => match self.target_settings(host, scope) {

@@ -186,7 +186,7 @@ impl<W: Write + Send> DefaultOutput<W> {
     fn result_warnings(&self, result: &Map) {
         if let Some(warnings) = result.get(&Value::from("warnings")).and_then(Value::as_seq) {
             for warning in warnings {
-                self.warning(&warning.py_str());
+                self.warning(&warning.py_str(), None);
             }
         }
         let deprecations = result
@@ -221,26 +221,25 @@ impl<W: Write + Send> DefaultOutput<W> {
     /// `[DEPRECATION WARNING]: …` and where, on stderr, each once; the first is preceded by
     /// Ansible's hint on turning them off.
     fn deprecation(&self, message: &str, origin: Option<&Span>) {
-        let mut lines = with_origin(format!("[DEPRECATION WARNING]: {message}"), origin);
-        if origin.is_some() {
-            lines.push(String::new());
-        }
-        let text = lines.join("\n");
+        let text = headed(format!("[DEPRECATION WARNING]: {message}"), origin);
         if !self.state().shown.insert(text.clone()) {
             return;
         }
         self.warning(
             "Deprecation warnings can be disabled by setting `deprecation_warnings=False` in ansible.cfg.",
+            None,
         );
         self.console().line(&text, Some(Colour::Deprecate), true);
     }
 
-    fn warning(&self, message: &str) {
-        if !self.state().shown.insert(format!("[WARNING]: {message}")) {
+    /// A `[WARNING]`, with the playbook excerpt of `origin` (and a blank line after it), once
+    /// per text as Ansible's display.
+    fn warning(&self, message: &str, origin: Option<&Span>) {
+        let text = headed(format!("[WARNING]: {message}"), origin);
+        if !self.state().shown.insert(text.clone()) {
             return;
         }
-        self.console()
-            .line(&format!("[WARNING]: {message}"), Some(Colour::Warn), true);
+        self.console().line(&text, Some(Colour::Warn), true);
     }
 
     /// The result as ` => {...}` when this verbosity (or the result) asks for it.
@@ -407,6 +406,16 @@ fn banner(title: &str) -> String {
     format!("\n{title} {}", "*".repeat(stars))
 }
 
+/// `headline` followed by the playbook excerpt of `origin` and a blank line, as Ansible's
+/// warnings and deprecations about a place in the playbook end.
+fn headed(headline: String, origin: Option<&Span>) -> String {
+    let mut lines = with_origin(headline, origin);
+    if origin.is_some() {
+        lines.push(String::new());
+    }
+    lines.join("\n")
+}
+
 /// What of a result the callback shows: status keys (`failed`, `skipped`) and internal
 /// `_ansible*` keys dropped (Ansible's `as_callback_task_result`), `debug` results reduced to
 /// what was asked (`_clean_results`), `invocation` and `diff` dropped below `-vvv` and
@@ -560,7 +569,7 @@ impl<W: Write + Send> EventSink for DefaultOutput<W> {
                 );
             }
             Event::NoHostsRemaining => self.banner("NO MORE HOSTS LEFT"),
-            Event::Warning(message) => self.warning(&message),
+            Event::Warning { message, origin } => self.warning(&message, origin.as_ref()),
             Event::Deprecation { message, origin } => self.deprecation(&message, origin.as_ref()),
             Event::Display(text) => self.write(&text, None),
             Event::Recap(stats) => {

@@ -105,7 +105,7 @@ fn encode(event: &Event) -> Option<Map> {
             "included"
         }
         Event::NoHostsRemaining => "no_hosts_remaining",
-        Event::Warning(message) => {
+        Event::Warning { message, .. } => {
             fields.push(("message", Value::from(message.as_str())));
             "warning"
         }
@@ -217,7 +217,10 @@ mod tests {
                 verbose_always: false,
             },
             Event::NoHostsRemaining,
-            Event::Warning("w".into()),
+            Event::Warning {
+                message: "w".into(),
+                origin: None,
+            },
             Event::Recap(stats),
         ] {
             sink.emit(event);
