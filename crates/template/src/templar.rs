@@ -28,7 +28,14 @@ pub fn is_template(text: &str) -> bool {
 pub struct Templar {
     /// For values in playbooks and variables: a single trailing newline is dropped by the
     /// lexer and restored afterwards, as Ansible's templar does.
+    /// String literals inside `{{ … }}` keep their backslashes as written, as ansible-core
+    /// escapes them before Jinja2 reads them (`regex_replace('(\\d)', '\\1')` in YAML
+    /// double quotes reaches the filter as `(\d)` and `\1`).
     values: Arc<Environment<'static>>,
+    /// For bare expressions (`when`, `changed_when`, `failed_when`, `until`, `assert.that`,
+    /// `debug.var`): string literals unescape as in Jinja2, since ansible-core escapes
+    /// backslashes only inside `{{ … }}`.
+    expressions: Arc<Environment<'static>>,
     /// For template files: the trailing newline is kept, as the `template` module does; one
     /// environment per [`TextOptions`] asked for, built on first use.
     text: Arc<Mutex<HashMap<TextOptions, Arc<Environment<'static>>>>>,
@@ -56,9 +63,13 @@ impl Default for TextOptions {
 /// The temp a render sets once it prints a value other than `None`.
 const EMITTED: &str = "oxible.emitted";
 
-/// An environment with Ansible's Jinja settings; `keep_trailing_newline` and the block
-/// whitespace settings as asked.
-fn environment(keep_trailing_newline: bool, options: TextOptions) -> Environment<'static> {
+/// An environment with Ansible's Jinja settings; `keep_trailing_newline`, the block
+/// whitespace settings and raw string literals in variable tags as asked.
+fn environment(
+    keep_trailing_newline: bool,
+    options: TextOptions,
+    raw_variable_strings: bool,
+) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_debug(true);
@@ -67,6 +78,7 @@ fn environment(keep_trailing_newline: bool, options: TextOptions) -> Environment
             .trim_blocks(options.trim_blocks)
             .lstrip_blocks(options.lstrip_blocks)
             .keep_trailing_newline(keep_trailing_newline)
+            .raw_variable_strings(raw_variable_strings)
             .build()
             .expect("static syntax configuration is valid"),
     );
@@ -107,7 +119,8 @@ impl Templar {
     /// A templar with Ansible's settings, filters, tests and lookups.
     pub fn new() -> Self {
         Self {
-            values: Arc::new(environment(false, TextOptions::default())),
+            values: Arc::new(environment(false, TextOptions::default(), true)),
+            expressions: Arc::new(environment(false, TextOptions::default(), false)),
             text: Arc::default(),
         }
     }
@@ -164,7 +177,7 @@ impl Templar {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .entry(options)
-            .or_insert_with(|| Arc::new(environment(true, options)))
+            .or_insert_with(|| Arc::new(environment(true, options, false)))
             .clone();
         env.render_str(text, Jinja::from_dyn_object(scope.clone()))
             .map_err(|e| TemplateError::from_jinja(&e, text))
@@ -172,8 +185,7 @@ impl Templar {
 
     /// Evaluates a bare expression (`when`, `until`, `assert.that`, `debug.var`).
     pub fn evaluate(&self, expr: &str, scope: &Arc<Scope>) -> Result<Value, TemplateError> {
-        let value = self.evaluate_jinja(expr, scope)?;
-        from_jinja(&value).map_err(|e| TemplateError::from_convert(e, expr))
+        evaluate_in(&self.expressions, expr, scope)
     }
 
     /// Evaluates a conditional as `when:` does: a bool stays itself, a string is an
@@ -191,8 +203,13 @@ impl Templar {
                 Ok(true)
             }
             ValueKind::Str(text) | ValueKind::Unsafe(text) => {
-                let expr = strip_whole_expression(text).unwrap_or(text);
-                match self.evaluate(expr, scope)?.kind {
+                // `{{ … }}` around the condition: its string literals are raw, as in any
+                // `{{ … }}`.
+                let value = match strip_whole_expression(text) {
+                    Some(expr) => evaluate_in(&self.values, expr, scope)?,
+                    None => evaluate_in(&self.expressions, text, scope)?,
+                };
+                match value.kind {
                     ValueKind::Bool(b) => Ok(b),
                     _ => Err(TemplateError::conditional_not_bool(text)),
                 }
@@ -261,20 +278,25 @@ impl Templar {
         }
         Ok(Jinja::from(with_trailing_newlines(captured.output(), text)))
     }
+}
 
-    fn evaluate_jinja(&self, expr: &str, scope: &Arc<Scope>) -> Result<Jinja, TemplateError> {
-        let compiled = self
-            .values
-            .compile_expression_owned(expr.to_string())
-            .map_err(|e| TemplateError::from_jinja(&e, expr))?;
-        let value = compiled
-            .eval(Jinja::from_dyn_object(scope.clone()))
-            .map_err(|e| TemplateError::from_jinja(&e, expr))?;
-        if value.is_undefined() {
-            return Err(TemplateError::undefined(expr.trim(), expr));
-        }
-        Ok(value)
+/// `expr` compiled in `env` and evaluated in `scope`, as a value; an undefined result is an
+/// error naming the expression.
+fn evaluate_in(
+    env: &Environment<'static>,
+    expr: &str,
+    scope: &Arc<Scope>,
+) -> Result<Value, TemplateError> {
+    let compiled = env
+        .compile_expression_owned(expr.to_string())
+        .map_err(|e| TemplateError::from_jinja(&e, expr))?;
+    let value = compiled
+        .eval(Jinja::from_dyn_object(scope.clone()))
+        .map_err(|e| TemplateError::from_jinja(&e, expr))?;
+    if value.is_undefined() {
+        return Err(TemplateError::undefined(expr.trim(), expr));
     }
+    from_jinja(&value).map_err(|e| TemplateError::from_convert(e, expr))
 }
 
 /// The expression inside a string shaped `{{ … }}`; it is a single expression only if it also

@@ -716,7 +716,7 @@ impl<'source> Environment<'source> {
 
     fn _compile_expression<'expr>(&self, expr: &'expr str) -> Result<Instructions<'expr>, Error> {
         attach_basic_debug_info(
-            parse_expr(expr).map(|ast| {
+            parse_expr(expr, self.syntax().clone()).map(|ast| {
                 let mut g = CodeGenerator::new("<expression>", expr);
                 g.compile_expr(&ast);
                 g.finish().0

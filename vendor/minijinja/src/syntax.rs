@@ -1080,6 +1080,7 @@ impl StartMarkerMatcher {
 pub struct SyntaxConfigBuilder {
     delims: Arc<Delims>,
     whitespace: WhitespaceConfig,
+    raw_variable_strings: bool,
 }
 
 impl SyntaxConfigBuilder {
@@ -1172,6 +1173,16 @@ impl SyntaxConfigBuilder {
         self
     }
 
+    /// Keep backslashes in string literals inside variable tags as written.
+    ///
+    /// (oxible patch) ansible-core escapes backslashes in the string constants of
+    /// `{{ … }}` before Jinja2 reads them, so `'\1'` stays a backslash and a one;
+    /// statements (`{% … %}`) still unescape.  Defaults to `false`.
+    pub fn raw_variable_strings(&mut self, yes: bool) -> &mut Self {
+        self.raw_variable_strings = yes;
+        self
+    }
+
     /// Builds the final syntax config.
     ///
     /// This fails if the configured delimiters are invalid.
@@ -1181,6 +1192,7 @@ impl SyntaxConfigBuilder {
                 delims: default_delims(),
                 start_marker_matcher: None,
                 whitespace: self.whitespace,
+                raw_variable_strings: self.raw_variable_strings,
             });
         }
         let matcher = ok!(StartMarkerMatcher::new(&self.delims));
@@ -1188,6 +1200,7 @@ impl SyntaxConfigBuilder {
             delims: self.delims.clone(),
             start_marker_matcher: Some(Arc::new(matcher)),
             whitespace: self.whitespace,
+            raw_variable_strings: self.raw_variable_strings,
         })
     }
 }
@@ -1233,6 +1246,7 @@ pub struct SyntaxConfig {
     delims: Arc<Delims>,
     pub(crate) start_marker_matcher: Option<Arc<StartMarkerMatcher>>,
     whitespace: WhitespaceConfig,
+    raw_variable_strings: bool,
 }
 
 impl Default for SyntaxConfig {
@@ -1241,6 +1255,7 @@ impl Default for SyntaxConfig {
             delims: default_delims(),
             start_marker_matcher: None,
             whitespace: WhitespaceConfig::default(),
+            raw_variable_strings: false,
         }
     }
 }
@@ -1266,6 +1281,7 @@ impl SyntaxConfig {
         SyntaxConfigBuilder {
             delims: self.delims.clone(),
             whitespace: self.whitespace,
+            raw_variable_strings: self.raw_variable_strings,
         }
     }
 
@@ -1321,5 +1337,11 @@ impl SyntaxConfig {
     #[inline(always)]
     pub(crate) fn whitespace(&self) -> WhitespaceConfig {
         self.whitespace
+    }
+
+    /// Returns `true` if string literals in variable tags keep their backslashes.
+    #[inline(always)]
+    pub fn raw_variable_strings(&self) -> bool {
+        self.raw_variable_strings
     }
 }

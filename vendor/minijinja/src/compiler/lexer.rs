@@ -507,7 +507,9 @@ impl<'s> Tokenizer<'s> {
             return Err(self.syntax_error("unexpected end of string"));
         }
         let s = self.advance(str_len + 2);
-        Ok(if has_escapes {
+        let raw = self.syntax_config.raw_variable_strings()
+            && matches!(self.stack.last(), Some(LexerState::Variable));
+        Ok(if has_escapes && !raw {
             (
                 Token::String(ok!(unescape(&s[1..s.len() - 1])).into_boxed_str()),
                 self.span(old_loc),

@@ -1453,6 +1453,9 @@ pub fn parse<'source>(
 }
 
 /// Parses a standalone expression.
-pub fn parse_expr(source: &str) -> Result<ast::Expr<'_>, Error> {
-    Parser::new(source, "<expression>", true, Default::default()).parse_standalone_expr()
+///
+/// (oxible patch) with the environment's syntax configuration, so that
+/// `raw_variable_strings` applies to expressions as it does inside `{{ … }}`.
+pub fn parse_expr(source: &str, syntax_config: SyntaxConfig) -> Result<ast::Expr<'_>, Error> {
+    Parser::new(source, "<expression>", true, syntax_config).parse_standalone_expr()
 }
