@@ -60,8 +60,10 @@ impl Default for TextOptions {
     }
 }
 
-/// The temp a render sets once it prints a value other than `None`.
+/// The temp a render keeps the last value it printed in (values other than `None`).
 const EMITTED: &str = "oxible.emitted";
+/// The temp counting the values other than `None` a render printed.
+const EMITTED_COUNT: &str = "oxible.emitted_count";
 
 /// An environment with Ansible's Jinja settings; `keep_trailing_newline`, the block
 /// whitespace settings and raw string literals in variable tags as asked.
@@ -91,7 +93,12 @@ fn environment(
         if value.is_none() || value.is_undefined() {
             return Ok(());
         }
-        state.set_temp(EMITTED, Jinja::from(true));
+        let count = state
+            .get_temp(EMITTED_COUNT)
+            .and_then(|n| n.as_usize())
+            .unwrap_or(0);
+        state.set_temp(EMITTED_COUNT, Jinja::from(count + 1));
+        state.set_temp(EMITTED, value.clone());
         let text = convert::py_str(value).map_err(|e| {
             minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string())
         })?;
@@ -273,8 +280,19 @@ impl Templar {
         let captured = template
             .render_captured(ctx())
             .map_err(|e| TemplateError::from_jinja(&e, text))?;
-        if captured.output().is_empty() && captured.state().get_temp(EMITTED).is_none() {
+        let (output, state) = (captured.output(), captured.state());
+        let emitted = state.get_temp(EMITTED);
+        if output.is_empty() && emitted.is_none() {
             return Ok(Jinja::from(()));
+        }
+        // Only one value printed and nothing else (`{% if x %}{{ a_list }}{% endif %}`): that
+        // value with its type, as ansible-core's native concatenation of a single node.
+        if let Some(value) = emitted
+            && state.get_temp(EMITTED_COUNT).and_then(|n| n.as_usize()) == Some(1)
+            && !text.ends_with('\n')
+            && convert::py_str(&value).is_ok_and(|printed| printed == output)
+        {
+            return Ok(value);
         }
         Ok(Jinja::from(with_trailing_newlines(captured.output(), text)))
     }
