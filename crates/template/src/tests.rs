@@ -12,6 +12,7 @@ use minijinja::{Environment, Error};
 
 use crate::args::{Bound, add_test, sig};
 use crate::convert::py_str;
+use crate::filters::regex::{Anchor, compile, gave_up};
 use crate::python::{fail, getitem};
 
 /// Registers every test oxible provides beside minijinja's built-ins.
@@ -36,12 +37,8 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     // ansible.builtin core tests.
     add_test(env, &TRUTHY, |v, args| Ok(truthy(v, args)));
     add_test(env, &FALSY, |v, args| Ok(!truthy(v, args)));
-    add_test(env, &MATCH, |v, args| {
-        regex(Some(MatchType::Match), v, args)
-    });
-    add_test(env, &SEARCH, |v, args| {
-        regex(Some(MatchType::Search), v, args)
-    });
+    add_test(env, &MATCH, |v, args| regex(Some(Anchor::Match), v, args));
+    add_test(env, &SEARCH, |v, args| regex(Some(Anchor::Search), v, args));
     add_test(env, &REGEX, |v, args| regex(None, v, args));
     add_test(env, &VERSION, version_compare);
     add_test(env, &VERSION_COMPARE, version_compare);
@@ -297,23 +294,15 @@ fn convert_bool(value: &Jinja) -> Option<bool> {
     }
 }
 
-/// Which `re` function a regex test calls.
-#[derive(Clone, Copy)]
-enum MatchType {
-    Search,
-    Match,
-    FullMatch,
-}
-
 /// Ansible's `regex(value, pattern, ignorecase, multiline, match_type)` and its `match` and
 /// `search` shorthands (`fixed`), which take no `match_type`.
-fn regex(fixed: Option<MatchType>, value: &Jinja, args: &Bound) -> Result<bool, Error> {
-    let kind = match fixed {
-        Some(kind) => kind,
+fn regex(fixed: Option<Anchor>, value: &Jinja, args: &Bound) -> Result<bool, Error> {
+    let anchor = match fixed {
+        Some(anchor) => anchor,
         None => match args.text(3, "search")?.as_str() {
-            "search" => MatchType::Search,
-            "match" => MatchType::Match,
-            "fullmatch" => MatchType::FullMatch,
+            "search" => Anchor::Search,
+            "match" => Anchor::Match,
+            "fullmatch" => Anchor::FullMatch,
             other => {
                 return Err(args.error(format!(
                     "match_type must be search, match or fullmatch, not '{other}'"
@@ -321,19 +310,15 @@ fn regex(fixed: Option<MatchType>, value: &Jinja, args: &Bound) -> Result<bool, 
             }
         },
     };
-    let pattern = args.text(0, "")?;
-    let anchored = match kind {
-        MatchType::Search => pattern,
-        MatchType::Match => format!(r"\A(?:{pattern})"),
-        MatchType::FullMatch => format!(r"\A(?:{pattern})\z"),
-    };
-    let re = regex::RegexBuilder::new(&anchored)
-        .case_insensitive(args.flag(1, false))
-        .multi_line(args.flag(2, false))
-        .build()
-        .map_err(|e| args.error(format!("invalid pattern: {e}")))?;
+    let re = compile(
+        args,
+        &args.text(0, "")?,
+        args.flag(1, false),
+        args.flag(2, false),
+        anchor,
+    )?;
     let text = py_str(value).map_err(|e| args.error(e))?;
-    Ok(re.is_match(&text))
+    re.is_match(&text).map_err(|e| gave_up(args, e))
 }
 
 /// Ansible's `version_compare(value, version, operator='eq', strict=None, version_type=None)`.

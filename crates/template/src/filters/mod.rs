@@ -9,7 +9,7 @@ mod ordering;
 mod path;
 mod query;
 mod random;
-mod regex;
+pub(crate) mod regex;
 mod serialize;
 mod sets;
 mod text;

@@ -1,17 +1,18 @@
 //! Filters: regular expressions with Python `re` semantics (`regex_replace`, `regex_search`,
 //! `regex_findall`, `regex_escape`).
 //!
-//! Patterns are Python's syntax translated to the `regex` crate's; the constructs it cannot
-//! express (lookarounds, backreferences, conditionals, atomic groups) are errors naming the
-//! filter and the construct. Matching follows Python's rules for empty matches (an empty
-//! match may directly follow a non-empty one), and replacement templates Python's (`\1`,
-//! `\g<name>`, `\g<1>`, `\n`…).
+//! Patterns are Python's syntax translated to fancy-regex's, which has what Python's `re`
+//! has beyond the `regex` crate (lookarounds, backreferences, atomic groups); `$` matches
+//! before a final newline as Python's does. Matching follows Python's rules for empty matches
+//! (an empty match may directly follow a non-empty one), and replacement templates Python's
+//! (`\1`, `\g<name>`, `\g<1>`, `\n`…). The `regex` tests (`match`, `search`, `regex`)
+//! compile their patterns here too.
 
+use fancy_regex::{Captures, Regex};
 use minijinja::value::Value;
 use minijinja::{Environment, Error};
-use regex::{Captures, Regex, RegexBuilder};
 
-use crate::args::{Bound, Signature, add_filter, sig};
+use crate::args::{Bound, add_filter, sig};
 use crate::python::py_str;
 
 /// Registers this family's filters.
@@ -42,13 +43,15 @@ sig!(
 );
 sig!(REGEX_ESCAPE, "regex_escape", ["re_type='python'"]);
 
-/// Translates a Python `re` pattern into the `regex` crate's syntax.
-fn translate(sig: &Signature, pattern: &str) -> Result<String, Error> {
+/// Translates a Python `re` pattern into fancy-regex's syntax; `multiline` is Python's
+/// `re.M` (without it, `$` also matches before a final newline). The error says what is wrong.
+fn translate(pattern: &str, multiline: bool) -> Result<String, String> {
     let unsupported = |what: &str| {
-        sig.error(format!(
+        format!(
             "{what} in pattern '{pattern}' is not supported (Python re constructs without an equivalent in oxible's regex engine)"
-        ))
+        )
     };
+    let multiline = multiline || inline_flags(pattern).contains('m');
     let chars: Vec<char> = pattern.chars().collect();
     let mut out = String::with_capacity(pattern.len() + 8);
     let mut i = 0;
@@ -59,12 +62,19 @@ fn translate(sig: &Signature, pattern: &str) -> Result<String, Error> {
         let next = chars.get(i + 1).copied();
         if c == '\\' {
             let Some(e) = next else {
-                return Err(sig.error("bad escape (end of pattern)"));
+                return Err("bad escape (end of pattern)".to_string());
             };
             i += 2;
             class_start = false;
             match e {
-                '1'..='9' if !in_class => return Err(unsupported("a backreference")),
+                '1'..='9' if !in_class => {
+                    out.push('\\');
+                    out.push(e);
+                    if let Some(d) = chars.get(i).filter(|d| d.is_ascii_digit()) {
+                        out.push(*d);
+                        i += 1;
+                    }
+                }
                 '0'..='7' => {
                     let mut value = e.to_digit(8).unwrap_or(0);
                     let mut n = 1;
@@ -83,7 +93,7 @@ fn translate(sig: &Signature, pattern: &str) -> Result<String, Error> {
                     };
                     let hex: String = chars.iter().skip(i).take(len).collect();
                     if hex.chars().count() != len || !hex.chars().all(|h| h.is_ascii_hexdigit()) {
-                        return Err(sig.error(format!("bad escape \\{e}")));
+                        return Err(format!("bad escape \\{e}"));
                     }
                     i += len;
                     out.push_str(&format!("\\x{{{hex}}}"));
@@ -98,9 +108,7 @@ fn translate(sig: &Signature, pattern: &str) -> Result<String, Error> {
                     out.push('\\');
                     out.push(e);
                 }
-                e if e.is_ascii_alphanumeric() => {
-                    return Err(sig.error(format!("bad escape \\{e}")));
-                }
+                e if e.is_ascii_alphanumeric() => return Err(format!("bad escape \\{e}")),
                 e => out.push_str(&regex::escape(e.encode_utf8(&mut [0; 4]))),
             }
             continue;
@@ -137,20 +145,16 @@ fn translate(sig: &Signature, pattern: &str) -> Result<String, Error> {
             }
             '(' if next == Some('?') => {
                 let rest: String = chars.iter().skip(i + 2).take(3).collect();
-                if rest.starts_with('=') || rest.starts_with('!') {
-                    return Err(unsupported("a lookahead (?= or (?!"));
-                }
-                if rest.starts_with("<=") || rest.starts_with("<!") {
-                    return Err(unsupported("a lookbehind (?<= or (?<!"));
-                }
                 if rest.starts_with("P=") {
-                    return Err(unsupported("a named backreference (?P=name)"));
-                }
-                if rest.starts_with('>') {
-                    return Err(unsupported("an atomic group (?>"));
-                }
-                if rest.starts_with('(') {
-                    return Err(unsupported("a conditional group (?("));
+                    // A named backreference: (?P=name) is fancy-regex's \k<name>.
+                    let name: String = chars
+                        .iter()
+                        .skip(i + 4)
+                        .take_while(|&&ch| ch != ')')
+                        .collect();
+                    out.push_str(&format!("\\k<{name}>"));
+                    i += 4 + name.chars().count() + 1;
+                    continue;
                 }
                 if rest.starts_with('#') {
                     // A comment: skipped up to its closing parenthesis.
@@ -158,7 +162,7 @@ fn translate(sig: &Signature, pattern: &str) -> Result<String, Error> {
                         .iter()
                         .skip(i)
                         .position(|&ch| ch == ')')
-                        .ok_or_else(|| sig.error("missing ), unterminated comment"))?;
+                        .ok_or_else(|| "missing ), unterminated comment".to_string())?;
                     i += close + 1;
                     continue;
                 }
@@ -199,6 +203,12 @@ fn translate(sig: &Signature, pattern: &str) -> Result<String, Error> {
                 continue;
             }
             '}' => out.push('\\'),
+            '$' if !multiline => {
+                // Python's `$`: the end, or just before a newline that ends the text.
+                out.push_str("(?=\\n?\\z)");
+                i += 1;
+                continue;
+            }
             _ => {}
         }
         out.push(c);
@@ -207,18 +217,54 @@ fn translate(sig: &Signature, pattern: &str) -> Result<String, Error> {
     Ok(out)
 }
 
-/// Compiles a Python pattern with Python's `re.I` and `re.M` flags.
-fn compile(
-    sig: &Signature,
+/// The flags a pattern sets inline at its start (`(?im)…`), as letters.
+fn inline_flags(pattern: &str) -> &str {
+    pattern
+        .strip_prefix("(?")
+        .and_then(|rest| rest.find(')').map(|end| &rest[..end]))
+        .filter(|flags| flags.chars().all(|c| c.is_ascii_alphabetic()))
+        .unwrap_or_default()
+}
+
+/// Where a pattern must match, as Python's `re.search`, `re.match` and `re.fullmatch`.
+#[derive(Clone, Copy)]
+pub(crate) enum Anchor {
+    /// Anywhere.
+    Search,
+    /// At the start.
+    Match,
+    /// The whole text.
+    FullMatch,
+}
+
+/// Compiles a Python pattern with Python's `re.I` and `re.M` flags, anchored as asked; errors
+/// are about the call `args`.
+pub(crate) fn compile(
+    args: &Bound,
     pattern: &str,
     ignorecase: bool,
     multiline: bool,
+    anchor: Anchor,
 ) -> Result<Regex, Error> {
-    RegexBuilder::new(&translate(sig, pattern)?)
-        .case_insensitive(ignorecase)
-        .multi_line(multiline)
-        .build()
-        .map_err(|e| sig.error(format!("invalid regular expression '{pattern}': {e}")))
+    let translated = translate(pattern, multiline).map_err(|e| args.error(e))?;
+    let flags = match (ignorecase, multiline) {
+        (false, false) => "",
+        (true, false) => "(?i)",
+        (false, true) => "(?m)",
+        (true, true) => "(?im)",
+    };
+    let full = match anchor {
+        Anchor::Search => format!("{flags}{translated}"),
+        Anchor::Match => format!(r"{flags}\A(?:{translated})"),
+        Anchor::FullMatch => format!(r"{flags}\A(?:{translated})\z"),
+    };
+    Regex::new(&full)
+        .map_err(|e| args.error(format!("invalid regular expression '{pattern}': {e}")))
+}
+
+/// A match attempt that gave up (fancy-regex's backtracking limit), as the call's error.
+pub(crate) fn gave_up(args: &Bound, e: fancy_regex::Error) -> Error {
+    args.error(format!("the regular expression could not be matched: {e}"))
 }
 
 /// The pattern argument at `i`, which Python requires to be a string.
@@ -228,12 +274,16 @@ fn pattern(args: &Bound, i: usize) -> Result<&str, Error> {
 
 /// Python's `re.finditer`: successive non-overlapping matches, where an empty match may
 /// directly follow a non-empty one; at most `limit`.
-fn matches<'h>(re: &Regex, text: &'h str, limit: usize) -> Vec<Captures<'h>> {
+fn matches<'h>(
+    re: &Regex,
+    text: &'h str,
+    limit: usize,
+) -> Result<Vec<Captures<'h>>, fancy_regex::Error> {
     let mut found = Vec::new();
     let mut pos = 0;
     let mut after_empty = false;
     while found.len() < limit && pos <= text.len() {
-        let Some(mut caps) = re.captures_at(text, pos) else {
+        let Some(mut caps) = re.captures_from_pos(text, pos)? else {
             break;
         };
         let mut whole = caps.get(0).map_or(pos..pos, |m| m.range());
@@ -242,7 +292,7 @@ fn matches<'h>(re: &Regex, text: &'h str, limit: usize) -> Vec<Captures<'h>> {
             let Some(step) = text[pos..].chars().next().map(char::len_utf8) else {
                 break;
             };
-            match re.captures_at(text, pos + step) {
+            match re.captures_from_pos(text, pos + step)? {
                 Some(c) => caps = c,
                 None => break,
             }
@@ -252,7 +302,7 @@ fn matches<'h>(re: &Regex, text: &'h str, limit: usize) -> Vec<Captures<'h>> {
         pos = whole.end;
         found.push(caps);
     }
-    found
+    Ok(found)
 }
 
 /// One piece of a Python replacement template.
@@ -262,7 +312,7 @@ enum Piece {
 }
 
 /// Parses a Python replacement template (`\1`, `\g<name>`, `\g<1>`, `\n`, `\\`…).
-fn parse_template(sig: &Signature, template: &str, re: &Regex) -> Result<Vec<Piece>, Error> {
+fn parse_template(args: &Bound, template: &str, re: &Regex) -> Result<Vec<Piece>, Error> {
     let mut pieces = Vec::new();
     let mut text = String::new();
     let mut chars = template.chars().peekable();
@@ -271,7 +321,7 @@ fn parse_template(sig: &Signature, template: &str, re: &Regex) -> Result<Vec<Pie
         if n < group_count {
             Ok(n)
         } else {
-            Err(sig.error(format!("invalid group reference {n}")))
+            Err(args.error(format!("invalid group reference {n}")))
         }
     };
     while let Some(c) = chars.next() {
@@ -280,10 +330,10 @@ fn parse_template(sig: &Signature, template: &str, re: &Regex) -> Result<Vec<Pie
             continue;
         }
         let group = match chars.next() {
-            None => return Err(sig.error("bad escape (end of pattern)")),
+            None => return Err(args.error("bad escape (end of pattern)")),
             Some('g') => {
                 if chars.next() != Some('<') {
-                    return Err(sig.error("missing < in \\g"));
+                    return Err(args.error("missing < in \\g"));
                 }
                 let name: String = chars.by_ref().take_while(|&ch| ch != '>').collect();
                 let index = match name.parse::<usize>() {
@@ -291,7 +341,7 @@ fn parse_template(sig: &Signature, template: &str, re: &Regex) -> Result<Vec<Pie
                     Err(_) => re
                         .capture_names()
                         .position(|n| n == Some(name.as_str()))
-                        .ok_or_else(|| sig.error(format!("unknown group name '{name}'")))?,
+                        .ok_or_else(|| args.error(format!("unknown group name '{name}'")))?,
                 };
                 Some(index)
             }
@@ -319,7 +369,7 @@ fn parse_template(sig: &Signature, template: &str, re: &Regex) -> Result<Vec<Pie
                     'b' => text.push('\x08'),
                     '\\' => text.push('\\'),
                     e if e.is_ascii_alphabetic() => {
-                        return Err(sig.error(format!("bad escape \\{e}")));
+                        return Err(args.error(format!("bad escape \\{e}")));
                     }
                     e => {
                         text.push('\\');
@@ -344,12 +394,13 @@ fn parse_template(sig: &Signature, template: &str, re: &Regex) -> Result<Vec<Pie
 fn regex_replace(v: &Value, args: &Bound) -> Result<Value, Error> {
     let text = py_str(v)?;
     let re = compile(
-        &REGEX_REPLACE,
+        args,
         pattern(args, 0)?,
         args.flag(2, false),
         args.flag(3, false),
+        Anchor::Search,
     )?;
-    let template = parse_template(&REGEX_REPLACE, args.str(1, "")?, &re)?;
+    let template = parse_template(args, args.str(1, "")?, &re)?;
     let count = args.int(4, 0)?;
     let limit = if count <= 0 {
         usize::MAX
@@ -359,7 +410,7 @@ fn regex_replace(v: &Value, args: &Bound) -> Result<Value, Error> {
     let found = if count < 0 {
         Vec::new()
     } else {
-        matches(&re, &text, limit)
+        matches(&re, &text, limit).map_err(|e| gave_up(args, e))?
     };
     let mandatory = args.int(5, 0)?;
     if mandatory != 0 && usize::try_from(mandatory).ok() != Some(found.len()) {
@@ -393,10 +444,11 @@ fn regex_search(v: &Value, args: &Bound) -> Result<Value, Error> {
     let text = py_str(v)?;
     let kw = |name: &str| args.kwarg(name).is_some_and(Value::is_true);
     let re = compile(
-        &REGEX_SEARCH,
+        args,
         pattern(args, 0)?,
         kw("ignorecase"),
         kw("multiline"),
+        Anchor::Search,
     )?;
     let mut groups = Vec::new();
     for arg in &args.rest {
@@ -419,7 +471,8 @@ fn regex_search(v: &Value, args: &Bound) -> Result<Value, Error> {
         };
         groups.push(group);
     }
-    let Some(caps) = matches(&re, &text, 1).into_iter().next() else {
+    let found = matches(&re, &text, 1).map_err(|e| gave_up(args, e))?;
+    let Some(caps) = found.into_iter().next() else {
         return Ok(Value::from(()));
     };
     let group = |g: usize| {
@@ -446,14 +499,16 @@ fn regex_search(v: &Value, args: &Bound) -> Result<Value, Error> {
 fn regex_findall(v: &Value, args: &Bound) -> Result<Value, Error> {
     let text = py_str(v)?;
     let re = compile(
-        &REGEX_FINDALL,
+        args,
         pattern(args, 0)?,
         args.flag(2, false),
         args.flag(1, false),
+        Anchor::Search,
     )?;
     let groups = re.captures_len() - 1;
     let text_of = |caps: &Captures, g: usize| Value::from(caps.get(g).map_or("", |m| m.as_str()));
     let found = matches(&re, &text, usize::MAX)
+        .map_err(|e| gave_up(args, e))?
         .iter()
         .map(|caps| match groups {
             0 => text_of(caps, 0),
@@ -492,17 +547,20 @@ mod tests {
 
     #[test]
     fn translates_python_patterns() {
-        let t = |p: &str| translate(&REGEX_REPLACE, p).expect("translates");
+        let t = |p: &str| translate(p, true).expect("translates");
         assert_eq!(t(r"a{,3}\Z"), r"a{0,3}\z");
         assert_eq!(t(r"{x}[[&]"), r"\{x\}[\[\&]");
-        assert!(translate(&REGEX_REPLACE, r"(?<=a)b").is_err());
-        assert!(translate(&REGEX_REPLACE, r"(a)\1").is_err());
+        assert_eq!(t(r"(?<=a)b(?P<n>c)(?P=n)\1"), r"(?<=a)b(?P<n>c)\k<n>\1");
+        assert_eq!(translate("a$", false).as_deref(), Ok(r"a(?=\n?\z)"));
+        assert_eq!(translate("(?m)a$", false).as_deref(), Ok("(?m)a$"));
+        assert_eq!(t(r"(a)?(?(1)b|c)"), r"(a)?(?(1)b|c)");
     }
 
     #[test]
     fn empty_matches_like_python() {
         let re = Regex::new("x*").expect("compiles");
         let spans: Vec<_> = matches(&re, "abxd", usize::MAX)
+            .expect("matches")
             .iter()
             .filter_map(|c| c.get(0).map(|m| m.range()))
             .collect();
