@@ -12,8 +12,9 @@ use minijinja::{Environment, Error};
 
 use crate::args::{Bound, add_test, sig};
 use crate::convert::py_str;
-use crate::filters::regex::{Anchor, compile, gave_up};
+use crate::filters::regex::compile;
 use crate::python::{fail, getitem};
+use oxible_pyre::Anchor;
 
 /// Registers every test oxible provides beside minijinja's built-ins.
 pub(crate) fn register(env: &mut Environment<'static>) {
@@ -318,7 +319,8 @@ fn regex(fixed: Option<Anchor>, value: &Jinja, args: &Bound) -> Result<bool, Err
         anchor,
     )?;
     let text = py_str(value).map_err(|e| args.error(e))?;
-    re.is_match(&text).map_err(|e| gave_up(args, e))
+    re.is_match(&text)
+        .map_err(|e| args.error(oxible_pyre::PatternError::from(e)))
 }
 
 /// Ansible's `version_compare(value, version, operator='eq', strict=None, version_type=None)`.
