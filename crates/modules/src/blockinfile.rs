@@ -148,7 +148,7 @@ impl Block<'_> {
                 from
             }
             _ => match &insertre {
-                Some(re) => match lines.iter().rposition(|l| re.is_match(l)) {
+                Some(re) => match last_matching(re, &lines)? {
                     Some(i) if after.is_some() => i + 1,
                     Some(i) => i,
                     None => lines.len(),
@@ -172,6 +172,17 @@ impl Block<'_> {
         }
         Ok((lines.concat(), has_block))
     }
+}
+
+/// The index of the last line `re` matches (Python's `re.search`), as blockinfile looks for
+/// `insertafter`/`insertbefore`.
+fn last_matching(re: &oxible_pyre::Regex, lines: &[String]) -> Result<Option<usize>, ModuleError> {
+    for (i, line) in lines.iter().enumerate().rev() {
+        if pyre::is_match(re, line)? {
+            return Ok(Some(i));
+        }
+    }
+    Ok(None)
 }
 
 #[cfg(test)]

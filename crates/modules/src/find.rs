@@ -10,8 +10,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use oxible_pyre::Regex;
 use oxible_yaml::{Map, Value, ValueKind};
-use regex::Regex;
 
 use crate::fs::{self, Mode, Stat};
 use crate::{ArgSpec, ArgType, Args, ModuleError, Outcome, Target};
@@ -61,17 +61,22 @@ impl Names {
         }
         let compiled = patterns
             .iter()
-            .map(|p| crate::pyre::compile(param, p, false).map_err(ModuleError::Failed))
+            .map(|p| crate::pyre::compile_match(param, p).map_err(ModuleError::Failed))
             .collect::<Result<_, _>>()?;
         Ok(Self::Regexes(compiled))
     }
 
-    fn any(&self, name: &str) -> bool {
+    fn any(&self, name: &str) -> Result<bool, ModuleError> {
         match self {
-            Self::Globs(globs) => globs.iter().any(|g| oxible_inventory::fnmatch(g, name)),
-            Self::Regexes(res) => res
-                .iter()
-                .any(|re| re.find(name).is_some_and(|m| m.start() == 0)),
+            Self::Globs(globs) => Ok(globs.iter().any(|g| oxible_inventory::fnmatch(g, name))),
+            Self::Regexes(res) => {
+                for re in res {
+                    if crate::pyre::is_match(re, name)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
         }
     }
 }
@@ -183,7 +188,7 @@ impl Filters {
         };
         let contains = args
             .str("contains")
-            .map(|p| crate::pyre::compile("contains", p, false).map_err(ModuleError::Failed))
+            .map(|p| crate::pyre::compile_match("contains", p).map_err(ModuleError::Failed))
             .transpose()?;
         Ok(Ok(Self {
             patterns: Names::new(patterns, use_regex, "patterns")?,
@@ -207,8 +212,12 @@ impl Filters {
     }
 
     /// Ansible's `pfilter`: some pattern matches and no exclude does.
-    fn name_ok(&self, name: &str) -> bool {
-        self.patterns.any(name) && !self.excludes.as_ref().is_some_and(|e| e.any(name))
+    fn name_ok(&self, name: &str) -> Result<bool, ModuleError> {
+        Ok(self.patterns.any(name)?
+            && !match &self.excludes {
+                Some(excludes) => excludes.any(name)?,
+                None => false,
+            })
     }
 
     fn age_ok(&self, st: &Stat, now: f64) -> bool {
@@ -243,28 +252,30 @@ impl Filters {
     }
 
     /// Ansible's `contentfilter` on the file's text.
-    fn content_ok(&self, text: Option<&str>) -> bool {
+    fn content_ok(&self, text: Option<&str>) -> Result<bool, ModuleError> {
         let (Some(re), Some(text)) = (&self.contains, text) else {
-            return self.contains.is_none();
+            return Ok(self.contains.is_none());
         };
         if self.read_whole_file {
-            return re.is_match(text);
+            return crate::pyre::is_match(re, text);
         }
-        text.split_inclusive('\n').any(|line| {
-            let line = line.strip_suffix('\n').unwrap_or(line);
-            re.find(line).is_some_and(|m| m.start() == 0)
-        })
+        for line in text.split_inclusive('\n') {
+            if crate::pyre::is_match(re, line.strip_suffix('\n').unwrap_or(line))? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Whether the entry matches, apart from its content, and whether its content decides.
-    fn matches(&self, name: &str, st: &Stat, now: f64) -> (bool, bool) {
-        let common = self.name_ok(name) && self.age_ok(st, now) && self.mode_ok(st);
-        match self.file_type.as_str() {
+    fn matches(&self, name: &str, st: &Stat, now: f64) -> Result<(bool, bool), ModuleError> {
+        let common = self.name_ok(name)? && self.age_ok(st, now) && self.mode_ok(st);
+        Ok(match self.file_type.as_str() {
             "any" => (common && (!st.is_reg() || self.size_ok(st)), false),
             "directory" => (common && st.is_dir(), false),
             "link" => (common && st.is_link(), false),
             _ => (common && st.is_reg() && self.size_ok(st), true),
-        }
+        })
     }
 }
 
@@ -309,7 +320,7 @@ impl Listing {
         now: f64,
         data: Option<&HashMap<String, Data>>,
         already: usize,
-    ) -> Walked<'a> {
+    ) -> Result<Walked<'a>, ModuleError> {
         let mut walked = Walked {
             matched: Vec::new(),
             examined: 0,
@@ -330,14 +341,14 @@ impl Listing {
                 if entry.name.starts_with('.') && !filters.hidden {
                     continue;
                 }
-                let (ok, by_content) = filters.matches(&entry.name, &entry.st, now);
+                let (ok, by_content) = filters.matches(&entry.name, &entry.st, now)?;
                 let content_ok = || match data {
-                    None => true,
+                    None => Ok(true),
                     Some(data) => {
                         filters.content_ok(data.get(&entry.path).and_then(|d| d.text.as_deref()))
                     }
                 };
-                if ok && (!by_content || content_ok()) {
+                if ok && (!by_content || content_ok()?) {
                     walked.matched.push(entry);
                 }
                 if filters.limit == Some(already + walked.matched.len()) {
@@ -357,7 +368,7 @@ impl Listing {
                 );
             }
         }
-        walked
+        Ok(walked)
     }
 }
 
@@ -534,15 +545,16 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         for (path, listing) in paths.iter().zip(&listings) {
             let walked = listing
                 .as_ref()
-                .map(|l| l.walk(&fs::normpath(path), &filters, now, data, found));
+                .map(|l| l.walk(&fs::normpath(path), &filters, now, data, found))
+                .transpose()?;
             found += walked.as_ref().map_or(0, |w| w.matched.len());
             all.push((path, walked));
         }
-        all
+        Ok::<_, ModuleError>(all)
     };
     let mut data = HashMap::new();
     if filters.contains.is_some() || get_checksum {
-        let wanted: Vec<&Entry> = walks(None)
+        let wanted: Vec<&Entry> = walks(None)?
             .into_iter()
             .flat_map(|(_, w)| w.map(|w| w.matched).unwrap_or_default())
             .filter(|e| e.st.is_reg())
@@ -561,7 +573,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     let mut examined = 0;
     let mut warnings = Vec::new();
     let mut msg = "All paths examined";
-    for (path, walked) in walks(Some(&data)) {
+    for (path, walked) in walks(Some(&data))? {
         let Some(walked) = walked else {
             let reason = format!("'{path}' is not a directory");
             warnings.push(Value::from(format!(

@@ -65,9 +65,9 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     }
     let search = args.str("search_string");
     let matcher = |l: &str| match (&regexp, search) {
-        (Some(re), _) => re.is_match(l),
-        (None, Some(s)) => l.contains(s),
-        (None, None) => false,
+        (Some(re), _) => pyre::is_match(re, l),
+        (None, Some(s)) => Ok(l.contains(s)),
+        (None, None) => Ok(false),
     };
     if !present {
         let Some(text) = &loaded.text else {
@@ -77,9 +77,15 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         };
         let lines = edit::lines(text);
         let exact = regexp.is_none() && search.is_none();
-        let (kept, found): (Vec<String>, Vec<String>) = lines
-            .into_iter()
-            .partition(|l| !(if exact { chomp(l) == line } else { matcher(l) }));
+        let (mut kept, mut found) = (Vec::new(), Vec::new());
+        for l in lines {
+            let hit = if exact {
+                chomp(&l) == line
+            } else {
+                matcher(&l)?
+            };
+            if hit { &mut found } else { &mut kept }.push(l);
+        }
         let msg = if found.is_empty() {
             String::new()
         } else {
@@ -140,7 +146,7 @@ fn place(
     lines: &mut Vec<String>,
     args: &Args,
     line: &str,
-    regexp: Option<&regex::Regex>,
+    regexp: Option<&oxible_pyre::Regex>,
     search: Option<&str>,
 ) -> Result<Option<String>, ModuleError> {
     let after = args.str("insertafter");
@@ -158,13 +164,11 @@ fn place(
     let mut matched: Option<String> = None;
     for (n, cur) in lines.iter().enumerate() {
         let hit = match (regexp, search) {
-            (Some(re), _) => re.captures(cur).map(|c| {
-                if backrefs {
-                    pyre::expand(line, &c)
-                } else {
-                    line.to_string()
-                }
-            }),
+            (Some(re), _) => match pyre::search(re, cur)? {
+                Some(c) if backrefs => Some(pyre::expand(line, re, &c)?),
+                Some(_) => Some(line.to_string()),
+                None => None,
+            },
             (None, Some(s)) => cur.contains(s).then(|| line.to_string()),
             _ => None,
         };
@@ -181,7 +185,7 @@ fn place(
             if chomp(cur) == line {
                 index[0] = n as i64;
             } else if let Some(re) = &ins
-                && re.is_match(cur)
+                && pyre::is_match(re, cur)?
             {
                 index[1] = if after.is_some() {
                     n as i64 + 1

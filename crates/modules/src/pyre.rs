@@ -1,85 +1,54 @@
-//! Python `re` patterns and replacement templates for the modules that take them (`lineinfile`,
-//! `replace`, `find`), on the `regex` crate: `\Z` is translated; constructs the crate lacks
-//! (lookarounds, backreferences in patterns) are errors naming the pattern.
+//! Python `re` patterns and replacement templates for the modules that take them
+//! (`lineinfile`, `blockinfile`, `replace`, `find`), through `oxible-pyre`, with errors that
+//! name the module parameter or fail the task.
 
-use regex::{Captures, Regex};
+use oxible_pyre::{Anchor, Captures, PatternError, Regex};
 
-/// Compiles a Python pattern; `param` names the argument in the error.
+use crate::ModuleError;
+
+/// Compiles a Python pattern for `re.search` (`re.M` when `multiline`); `param` names the
+/// argument in the error.
 pub(crate) fn compile(param: &str, pattern: &str, multiline: bool) -> Result<Regex, String> {
-    let translated = pattern.replace("\\Z", "\\z");
-    let translated = if multiline {
-        format!("(?m){translated}")
-    } else {
-        translated
-    };
-    Regex::new(&translated).map_err(|e| {
-        let detail = e.to_string();
-        let reason = detail.lines().last().unwrap_or_default().trim().to_string();
-        format!(
-            "{param} '{pattern}' uses a construct oxible's regex engine does not support (lookarounds and backreferences are not available): {reason}"
-        )
-    })
+    compile_anchored(param, pattern, multiline, Anchor::Search)
 }
 
-/// Python's `match.expand(template)`: `\1`, `\g<1>`, `\g<name>`, and escapes `\n`, `\t`, `\\`.
-pub(crate) fn expand(template: &str, caps: &Captures<'_>) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut chars = template.chars().peekable();
-    let group = |name: &str| -> String {
-        let m = match name.parse::<usize>() {
-            Ok(i) => caps.get(i),
-            Err(_) => caps.name(name),
-        };
-        m.map(|m| m.as_str().to_string()).unwrap_or_default()
-    };
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some(d) if d.is_ascii_digit() => {
-                let mut digits = d.to_string();
-                if let Some(&e) = chars.peek()
-                    && e.is_ascii_digit()
-                {
-                    digits.push(e);
-                    chars.next();
-                }
-                out.push_str(&group(&digits));
-            }
-            Some('g') if chars.peek() == Some(&'<') => {
-                chars.next();
-                let name: String = chars.by_ref().take_while(|&c| c != '>').collect();
-                out.push_str(&group(&name));
-            }
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('r') => out.push('\r'),
-            Some('\\') => out.push('\\'),
-            Some(other) => {
-                out.push('\\');
-                out.push(other);
-            }
-            None => out.push('\\'),
-        }
-    }
-    out
+/// Compiles a Python pattern for `re.match` (anchored at the start), as `find` uses them.
+pub(crate) fn compile_match(param: &str, pattern: &str) -> Result<Regex, String> {
+    compile_anchored(param, pattern, false, Anchor::Match)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+fn compile_anchored(
+    param: &str,
+    pattern: &str,
+    multiline: bool,
+    anchor: Anchor,
+) -> Result<Regex, String> {
+    oxible_pyre::compile(pattern, false, multiline, anchor)
+        .map_err(|e| format!("{param} '{pattern}': {e}"))
+}
 
-    #[test]
-    fn expands_python_templates() {
-        let re = compile("regexp", r"^(?P<key>\w+)=(\d+)\Z", false).expect("compiles");
-        let caps = re.captures("port=80").expect("matches");
-        assert_eq!(expand(r"\g<key> is \2\n\\", &caps), "port is 80\n\\");
-        assert!(
-            compile("regexp", r"(?<=a)b", false)
-                .expect_err("lookbehind")
-                .contains("regexp '(?<=a)b'")
-        );
-    }
+/// Python's `re.search(pattern, text) is not None`.
+pub(crate) fn is_match(re: &Regex, text: &str) -> Result<bool, ModuleError> {
+    oxible_pyre::is_match(re, text).map_err(failed)
+}
+
+/// Python's `re.search(pattern, text)`: the first match's groups.
+pub(crate) fn search<'t>(re: &Regex, text: &'t str) -> Result<Option<Captures<'t>>, ModuleError> {
+    oxible_pyre::search(re, text).map_err(failed)
+}
+
+/// Python's `match.expand(template)`.
+pub(crate) fn expand(
+    template: &str,
+    re: &Regex,
+    caps: &Captures<'_>,
+) -> Result<String, ModuleError> {
+    let template = oxible_pyre::Replacement::parse(template, re).map_err(failed)?;
+    Ok(template.expand(caps))
+}
+
+/// A template that does not fit the pattern, or a match that stopped at the backtracking
+/// limit: the task fails with the reason.
+pub(crate) fn failed(e: PatternError) -> ModuleError {
+    ModuleError::Failed(e.to_string())
 }

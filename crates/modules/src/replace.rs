@@ -56,10 +56,11 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     let re = pyre::compile("regexp", regexp, true).map_err(ModuleError::Args)?;
     let replacement = args.str("replace").unwrap_or_default();
     let section = &contents[start..end];
-    let count = re.find_iter(section).count();
-    let replaced = re.replace_all(section, |caps: &regex::Captures<'_>| {
-        pyre::expand(replacement, caps)
-    });
+    // Python's re.subn: every match (its empty-match rules), each replaced by the template.
+    let template = oxible_pyre::Replacement::parse(replacement, &re).map_err(pyre::failed)?;
+    let found = oxible_pyre::matches(&re, section, usize::MAX).map_err(pyre::failed)?;
+    let count = found.len();
+    let replaced = template.substitute(section, &found);
     let new_text = (count > 0 && replaced != section)
         .then(|| format!("{}{replaced}{}", &contents[..start], &contents[end..]));
     let mut msg = String::new();
@@ -124,8 +125,7 @@ fn section(
     }
     let re = pyre::compile("after/before", &format!("(?s){pattern}"), false)
         .map_err(ModuleError::Args)?;
-    Ok(re
-        .captures(contents)
+    Ok(pyre::search(&re, contents)?
         .and_then(|c| c.name("subsection"))
         .map(|m| (m.start(), m.end())))
 }

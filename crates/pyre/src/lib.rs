@@ -11,7 +11,7 @@ mod search;
 pub use fancy_regex::{Captures, Regex};
 pub use pattern::{Anchor, compile, translate};
 pub use replacement::Replacement;
-pub use search::matches;
+pub use search::{is_match, matches, search};
 
 /// Why a pattern or a replacement template cannot be used, or a match gave up.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -105,6 +105,21 @@ impl Replacement {
         }
         out
     }
+
+    /// `text` with each of `found` (matches in it, in order) replaced by the template: the
+    /// result of Python's `re.sub`.
+    pub fn substitute(&self, text: &str, found: &[Captures<'_>]) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for caps in found {
+            let Some(whole) = caps.get(0) else { continue };
+            out.push_str(&text[last..whole.start()]);
+            out.push_str(&self.expand(caps));
+            last = whole.end();
+        }
+        out.push_str(&text[last..]);
+        out
+    }
 }
 
 #[cfg(test)]

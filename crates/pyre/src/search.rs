@@ -4,6 +4,16 @@ use fancy_regex::{Captures, Regex};
 
 use crate::PatternError;
 
+/// Python's `re.search(pattern, text) is not None`.
+pub fn is_match(re: &Regex, text: &str) -> Result<bool, PatternError> {
+    Ok(re.is_match(text)?)
+}
+
+/// Python's `re.search(pattern, text)`: the first match's groups.
+pub fn search<'h>(re: &Regex, text: &'h str) -> Result<Option<Captures<'h>>, PatternError> {
+    Ok(re.captures(text)?)
+}
+
 /// Python's `re.finditer`: successive non-overlapping matches, where an empty match may
 /// directly follow a non-empty one; at most `limit`.
 pub fn matches<'h>(

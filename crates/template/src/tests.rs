@@ -319,8 +319,7 @@ fn regex(fixed: Option<Anchor>, value: &Jinja, args: &Bound) -> Result<bool, Err
         anchor,
     )?;
     let text = py_str(value).map_err(|e| args.error(e))?;
-    re.is_match(&text)
-        .map_err(|e| args.error(oxible_pyre::PatternError::from(e)))
+    oxible_pyre::is_match(&re, &text).map_err(|e| args.error(e))
 }
 
 /// Ansible's `version_compare(value, version, operator='eq', strict=None, version_type=None)`.

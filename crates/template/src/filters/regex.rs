@@ -88,16 +88,7 @@ fn regex_replace(v: &Value, args: &Bound) -> Result<Value, Error> {
             found.len()
         )));
     }
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    for caps in &found {
-        let Some(whole) = caps.get(0) else { continue };
-        out.push_str(&text[last..whole.start()]);
-        out.push_str(&template.expand(caps));
-        last = whole.end();
-    }
-    out.push_str(&text[last..]);
-    Ok(Value::from(out))
+    Ok(Value::from(template.substitute(&text, &found)))
 }
 
 /// `regex_search(regex, *groups, ignorecase=False, multiline=False)`: Python's `re.search`
