@@ -196,6 +196,7 @@ mod bad {
     bad!(
         malformed_yaml,
         two_actions,
+        bad_register,
         unknown_task_keyword,
         unknown_play_keyword,
         unknown_block_keyword,

@@ -90,6 +90,10 @@ impl Task {
                     check_loop_control(value)?;
                     task.keywords.insert(name, value.clone());
                 }
+                "register" => {
+                    check_register(value)?;
+                    task.keywords.insert(name, value.clone());
+                }
                 _ => task.keywords.insert(name, value.clone()),
             }
         }
@@ -130,6 +134,33 @@ impl Task {
 }
 
 /// `loop_control` must be a mapping of known keys.
+/// `register:` names a variable, as ansible-core checks when it loads the task.
+fn check_register(value: &Value) -> Result<()> {
+    if value.is_null() || value.as_str().is_some_and(is_variable_name) {
+        return Ok(());
+    }
+    Err(Error::parse(
+        format!(
+            "Invalid 'register' specified: {} is not a valid variable name",
+            value.py_repr()
+        ),
+        value.span.as_ref(),
+        "variable names start with a letter or '_' and contain only letters, digits and '_'; true, false, none and not are reserved",
+    ))
+}
+
+/// Whether `name` can name a variable: an ASCII identifier that is none of Jinja's reserved
+/// names (ansible-core's `validate_variable_name`).
+pub fn is_variable_name(name: &str) -> bool {
+    const RESERVED: &[&str] = &["true", "false", "none", "True", "False", "None", "not"];
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !RESERVED.contains(&name)
+}
+
 fn check_loop_control(value: &Value) -> Result<()> {
     let map: &Map = value.as_map().ok_or_else(|| {
         Error::parse(
