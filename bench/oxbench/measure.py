@@ -1,7 +1,7 @@
 """Measuring one run of a command: wall time, CPU seconds and the controller's peak memory.
 
 CPU seconds are the user + system time of the command and every descendant it waited for
-(`wait4`'s rusage). Peak memory is sampled: every 50 ms the harness sums the
+(`wait4`'s rusage). Peak memory is sampled: every `interval` seconds the harness sums the
 proportional set size (PSS, /proc/<pid>/smaps_rollup) of the command's whole process tree,
 leaving out `ssh` processes (both tools use the same OpenSSH client for transport); PSS counts
 pages shared between forked workers once, which RSS would count once per worker and so
@@ -28,21 +28,42 @@ class RunFailed(Exception):
     """A measured command exited non-zero (the message has its output)."""
 
 
-def _children() -> dict:
-    """ppid -> [pid] for every process, from /proc."""
-    tree = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        # The command name is in parentheses and may hold spaces: fields follow the last ')'.
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-        tree.setdefault(ppid, []).append(int(entry))
-    return tree
+class _Tree:
+    """A process tree's members, found from /proc. A process's parent is read once, when its
+    pid first appears (this kernel has no /proc/<pid>/task/*/children), so a sample costs a
+    listing of /proc plus one read per new process: scanning every process each time cost the
+    measured runs a good part of a core."""
+
+    def __init__(self, root: int):
+        self.root = root
+        self.parents = {}
+
+    def members(self) -> list:
+        alive = set()
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            pid = int(entry)
+            alive.add(pid)
+            if pid not in self.parents:
+                try:
+                    with open(f"/proc/{pid}/stat") as f:
+                        stat = f.read()
+                except OSError:
+                    continue
+                # The command name is in parentheses and may hold spaces: fields follow the last ')'.
+                self.parents[pid] = int(stat[stat.rindex(")") + 2:].split()[1])
+        # Forget the dead: their pids may be reused by processes outside the tree.
+        self.parents = {pid: ppid for pid, ppid in self.parents.items() if pid in alive}
+        children = {}
+        for pid, ppid in self.parents.items():
+            children.setdefault(ppid, []).append(pid)
+        out, todo = [], [self.root]
+        while todo:
+            pid = todo.pop()
+            out.append(pid)
+            todo.extend(children.get(pid, ()))
+        return out
 
 
 def _pss_kib(pid: int) -> int:
@@ -59,17 +80,7 @@ def _pss_kib(pid: int) -> int:
     return 0
 
 
-def _tree_pss_kib(root: int) -> int:
-    tree = _children()
-    total, todo = 0, [root]
-    while todo:
-        pid = todo.pop()
-        total += _pss_kib(pid)
-        todo.extend(tree.get(pid, ()))
-    return total
-
-
-def run(cmd, cwd, env, interval=0.01) -> Sample:
+def run(cmd, cwd, env, interval=0.05) -> Sample:
     """Runs `cmd` in `cwd` with `env`, sampling its tree's memory every `interval` seconds (not
     at all when None: for millisecond runs the sampler would cost more than it measures).
     Raises RunFailed when it exits non-zero."""
@@ -80,8 +91,9 @@ def run(cmd, cwd, env, interval=0.01) -> Sample:
 
     def sampler():
         nonlocal peak
+        tree = _Tree(proc.pid)
         while not done.is_set():
-            peak = max(peak, _tree_pss_kib(proc.pid))
+            peak = max(peak, sum(_pss_kib(pid) for pid in tree.members()))
             done.wait(interval)
 
     thread = threading.Thread(target=sampler, daemon=True)
