@@ -15,6 +15,7 @@ fixtures!(
     exec_any_errors_fatal: false,
     exec_become: false,
     exec_check_mode: false,
+    exec_command_check: false,
     exec_delegate: false,
     exec_connection_vars: false,
     exec_timeout: false,

@@ -272,23 +272,15 @@ impl<'p> TaskRun<'_, 'p> {
             Status::Failed
         } else if all_skipped {
             result.insert(Value::from("skipped"), Value::from(true));
-            let reason = if no_items {
-                "No items in the list"
+            if no_items {
+                result.insert(
+                    Value::from("skipped_reason"),
+                    Value::from("No items in the list"),
+                );
             } else {
-                "All items skipped"
-            };
-            result.insert(Value::from("skipped_reason"), Value::from(reason));
-            self.finish(
-                host,
-                Ran {
-                    status: Status::Skipped,
-                    result,
-                },
-                None,
-                no_items,
-                summary,
-            );
-            return Flow::Continue;
+                result.insert(Value::from("msg"), Value::from("All items skipped"));
+            }
+            Status::Skipped
         } else {
             result.insert(Value::from("msg"), Value::from("All items completed"));
             if any_changed {
@@ -500,9 +492,8 @@ impl<'p> TaskRun<'_, 'p> {
         if let Some(delegate) = &delegate {
             self.mark_delegated(&mut ran.result, delegate);
         }
-        if ran.status != Status::Skipped {
-            default_failed(&mut ran.result);
-        }
+        // As Ansible's TaskExecutor, for every result an action returns (a module's skip too).
+        default_failed(&mut ran.result);
         if ran.status != Status::Skipped
             && let Err(err) = self.apply_changed_failed_when(&mut ran, host, extra)
         {

@@ -84,22 +84,25 @@ async fn execute(
 ) -> Result<Outcome, ModuleError> {
     let (script, cmd) = command_line(args, through_shell)?;
     let chdir = args.str("chdir");
+    let would = if target.check_mode { "Would" } else { "Did" };
     if let Some(skip) = creates_or_removes(target, args, chdir).await? {
         let (path, reason) = skip;
-        let stdout = format!("skipped, since {path} {reason}");
-        let mut outcome = Outcome::changed(false);
-        outcome.msg = Some(format!("Did not run command since '{path}' {reason}"));
-        outcome
-            .set("cmd", cmd)
-            .set("rc", Value::from(0))
-            .set("stdout", stdout.as_str())
-            .set("stderr", "");
+        let mut outcome = not_run(
+            cmd,
+            format!("{would} not run command since '{path}' {reason}"),
+        );
+        outcome.set("stdout", format!("skipped, since {path} {reason}").as_str());
         return Ok(outcome);
     }
     if target.check_mode {
-        let mut outcome = Outcome::changed(false);
-        outcome.msg = Some("Command would have run if not in check mode".into());
-        outcome.set("skipped", true);
+        // As Ansible's partial check mode: with creates/removes the command would change
+        // something, without them the task is skipped.
+        let mut outcome = not_run(cmd, "Command would have run if not in check mode".into());
+        if args.get("creates").is_some() || args.get("removes").is_some() {
+            outcome.changed = true;
+        } else {
+            outcome.set("skipped", true);
+        }
         return Ok(outcome);
     }
     let stdin = args.str("stdin").map(|s| {
@@ -140,6 +143,21 @@ async fn execute(
         .to_string(),
     );
     Ok(outcome)
+}
+
+/// The result of a command that did not run: Ansible's keys, the times `None`, with `msg`.
+fn not_run(cmd: Value, msg: String) -> Outcome {
+    let mut outcome = Outcome::changed(false);
+    outcome.msg = Some(msg);
+    outcome
+        .set("cmd", cmd)
+        .set("rc", Value::from(0))
+        .set("stdout", "")
+        .set("stderr", "")
+        .set("start", Value::null())
+        .set("end", Value::null())
+        .set("delta", Value::null());
+    outcome
 }
 
 /// `Some((path, "exists"|"does not exist"))` when `creates`/`removes` say to skip.
