@@ -45,6 +45,7 @@ fixtures!(
     exec_rescue: false,
     exec_throttle: false,
     exec_until: false,
+    exec_untrusted: false,
     exec_wait_for: false,
 );
 

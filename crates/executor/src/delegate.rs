@@ -57,11 +57,14 @@ impl TaskRun<'_, '_> {
     /// Gives `facts` to the host they belong to: `host` itself, or with `delegate_facts` the
     /// delegated host (handed over once every host has run the task).
     pub(crate) fn keep_facts(&self, host: &mut HostState, facts: &Map, delegate: Option<&str>) {
+        // set_fact's values are the results of templating: never templated again.
+        let facts: Map = facts
+            .iter()
+            .map(|(k, v)| (k.clone(), v.untrusted()))
+            .collect();
         match delegate.filter(|_| self.truthy("delegate_facts", Some(host), None)) {
-            Some(target) => host
-                .delegated_facts
-                .push((target.to_string(), facts.clone())),
-            None => host.set_facts.extend(facts.clone()),
+            Some(target) => host.delegated_facts.push((target.to_string(), facts)),
+            None => host.set_facts.extend(facts),
         }
     }
 }

@@ -70,8 +70,10 @@ impl HostState {
         for (key, value) in facts {
             let name = key.py_str();
             let short = name.strip_prefix("ansible_").unwrap_or(&name);
+            // What a module returned is data, never a template.
+            let value = value.untrusted();
             self.facts.insert(key.clone(), value.clone());
-            namespaced.insert(Value::from(short), value.clone());
+            namespaced.insert(Value::from(short), value);
         }
         self.facts
             .insert(Value::from("ansible_facts"), Value::map(namespaced));

@@ -318,12 +318,12 @@ impl<'p> TaskRun<'_, 'p> {
     fn loop_items(&self, looping: &Loop, host: &HostState) -> Result<Vec<Value>, TemplateError> {
         let scope = self.scope(host, None);
         let templar = self.play.templar;
-        match looping {
+        let items = match looping {
             Loop::Loop(value) => {
                 let items = templar.template(value, &scope)?;
                 match items.as_seq() {
-                    Some(items) => Ok(items.to_vec()),
-                    None => Err(loop_not_list(&items)),
+                    Some(items) => items.to_vec(),
+                    None => return Err(loop_not_list(&items)),
                 }
             }
             Loop::With { lookup, terms } => {
@@ -332,9 +332,11 @@ impl<'p> TaskRun<'_, 'p> {
                     Some(items) => items.to_vec(),
                     None => vec![terms],
                 };
-                run_lookup(lookup, &terms, &Map::new(), &scope)
+                run_lookup(lookup, &terms, &Map::new(), &scope)?
             }
-        }
+        };
+        // Items are results of templating: `item` is never templated again.
+        Ok(items.iter().map(Value::untrusted).collect())
     }
 
     /// One run of the task (or of one loop item), retried per `until`/`retries`/`delay`.
@@ -447,7 +449,10 @@ impl<'p> TaskRun<'_, 'p> {
     fn with_registered(&self, ran: &Ran, extra: Option<Map>) -> Map {
         let mut extra = extra.unwrap_or_default();
         if let Some(name) = self.task.keywords.get("register").and_then(Value::as_str) {
-            extra.insert(Value::from(name), Value::map(ran.result.clone()));
+            extra.insert(
+                Value::from(name),
+                Value::map(ran.result.clone()).untrusted(),
+            );
         }
         extra
     }
@@ -825,7 +830,7 @@ impl<'p> TaskRun<'_, 'p> {
             // items keep theirs.
             registered.shift_remove(&Value::from("invocation"));
             host.set_facts
-                .insert(Value::from(name), Value::map(registered));
+                .insert(Value::from(name), Value::map(registered).untrusted());
         }
         let name = host.name.clone();
         match ran.status {
@@ -944,7 +949,7 @@ impl<'p> TaskRun<'_, 'p> {
             .insert(Value::from("ansible_failed_task"), Value::map(task));
         host.set_facts.insert(
             Value::from("ansible_failed_result"),
-            Value::map(result.clone()),
+            Value::map(result.clone()).untrusted(),
         );
     }
 

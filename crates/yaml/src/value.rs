@@ -88,6 +88,28 @@ impl Value {
         Self::new(ValueKind::Map(Arc::new(map)))
     }
 
+    /// The same data with every string inside marked `!unsafe`: what a run produced (module
+    /// results, registered values, `set_fact` values, loop items) is never templated again, as
+    /// ansible-core 2.19 trusts as templates only the strings it read from files.
+    pub fn untrusted(&self) -> Value {
+        let kind = match &self.kind {
+            ValueKind::Str(s) => ValueKind::Unsafe(s.clone()),
+            ValueKind::Seq(items) => {
+                ValueKind::Seq(Arc::new(items.iter().map(Value::untrusted).collect()))
+            }
+            ValueKind::Map(map) => ValueKind::Map(Arc::new(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), v.untrusted()))
+                    .collect(),
+            )),
+            other => other.clone(),
+        };
+        Value {
+            kind,
+            span: self.span.clone(),
+        }
+    }
+
     /// The same data with position `span`.
     pub fn with_span(mut self, span: Option<Span>) -> Self {
         self.span = span;
