@@ -18,7 +18,7 @@ ls /srv/ht
 python3 - <<'EOF'
 import os
 from passlib.apache import HtpasswdFile
-for path, user, pw in [("/srv/ht/new/users", "alice", "wonderland"), ("/srv/ht/new/users", "bob", "builder"), ("/srv/ht/new/users", "carol", "singer"), ("/srv/ht/existing", "eve", "changed"), ("/srv/ht/existing", "frank", "plain")]:
+for path, user, pw in [("/srv/ht/new/users", "alice", "wonderland"), ("/srv/ht/new/users", "bob", "builder"), ("/srv/ht/new/users", "carol", "singer"), ("/srv/ht/new/users", "heidi", "blowfish"), ("/srv/ht/existing", "eve", "changed"), ("/srv/ht/existing", "frank", "plain"), ("/srv/ht/existing", "ivan", "secret")]:
     print(path, user, os.path.exists(path) and HtpasswdFile(path).check_password(user, pw))
 EOF"#;
 

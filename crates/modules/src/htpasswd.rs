@@ -44,12 +44,15 @@ fn make_hash(scheme: &str, password: &str) -> Result<String, String> {
         "sha512_crypt" => {
             oxible_crypt::sha512_crypt(p, oxible_crypt::random_salt(16).as_bytes(), 656_000)
         }
+        // The module's own CryptContext for bcrypt: passlib's `$2b$` and 12 rounds (not the
+        // `$2y$` of passlib's htpasswd context).
+        "bcrypt" => oxible_crypt::bcrypt(p, &oxible_crypt::random_bcrypt_salt(), 12, "2b"),
         "ldap_sha1" => oxible_crypt::ldap_sha1(p),
         "plaintext" => password.to_string(),
         other => {
             return Err(format!(
                 "hash_scheme {other} is not supported by oxible (apr_md5_crypt, md5_crypt, \
-                 sha256_crypt, sha512_crypt, ldap_sha1 and plaintext are)"
+                 sha256_crypt, sha512_crypt, bcrypt, ldap_sha1 and plaintext are)"
             ));
         }
     })
@@ -246,11 +249,18 @@ mod tests {
 
     #[test]
     fn made_hashes_verify() {
-        for scheme in ["apr_md5_crypt", "md5_crypt", "ldap_sha1", "plaintext"] {
+        for scheme in [
+            "apr_md5_crypt",
+            "md5_crypt",
+            "bcrypt",
+            "ldap_sha1",
+            "plaintext",
+        ] {
             let hash = make_hash(scheme, "secret").unwrap();
             assert!(verifies("secret", &hash), "{scheme}");
             assert!(!verifies("other", &hash), "{scheme}");
         }
-        assert!(make_hash("bcrypt", "x").is_err());
+        assert!(make_hash("bcrypt", "x").unwrap().starts_with("$2b$12$"));
+        assert!(make_hash("des_crypt", "x").is_err());
     }
 }
