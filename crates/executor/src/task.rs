@@ -8,7 +8,7 @@ use oxible_connection::{Become, BecomeMethod};
 use oxible_modules::{Args, Target};
 use oxible_playbook::{Loop, Play, Task};
 use oxible_template::{MagicVars, Scope, TemplateError, VarSource, run_lookup, without_omitted};
-use oxible_yaml::{Map, Value, ValueKind};
+use oxible_yaml::{Map, Span, Value, ValueKind};
 
 use crate::actions;
 use crate::context::Inherited;
@@ -459,13 +459,9 @@ impl<'p> TaskRun<'_, 'p> {
 
     /// One attempt: arguments templated, the action or module run, `changed_when`/`failed_when`.
     async fn attempt(&self, host: &mut HostState, scope: &Arc<Scope>, extra: Option<Map>) -> Ran {
-        let args = match self
-            .play
-            .templar
-            .template(&Value::map(self.task.action.args.clone()), scope)
-        {
-            Ok(args) => without_omitted(args.as_map().unwrap_or(&Map::new())),
-            Err(err) => return self.failed_template(&err),
+        let args = match self.template_args(scope) {
+            Ok(args) => args,
+            Err(ran) => return ran,
         };
         let delegate = match self.delegate(host, scope) {
             Ok(delegate) => delegate,
@@ -526,6 +522,54 @@ impl<'p> TaskRun<'_, 'p> {
                 Err(err) => self.failed_template(&err),
             },
         }
+    }
+
+    /// The task's arguments templated one by one, `omit` dropped; a template error fails the
+    /// task as ansible-core 2.19's "Finalization of task args" error, naming the argument and
+    /// pointing at its value.
+    fn template_args(&self, scope: &Arc<Scope>) -> Result<Map, Ran> {
+        let mut args = Map::with_capacity(self.task.action.args.len());
+        for (key, value) in &self.task.action.args {
+            match self.play.templar.template(value, scope) {
+                Ok(templated) => {
+                    args.insert(key.clone(), templated);
+                }
+                Err(err) => return Err(self.failed_arg(key, value, &err)),
+            }
+        }
+        Ok(without_omitted(&args))
+    }
+
+    /// ansible-core 2.19's error for an argument `key` whose `value` did not template: its
+    /// message, and the chain its output prints (the task; its action, when named elsewhere
+    /// than where the task starts; the argument's value), each link at its own place.
+    fn failed_arg(&self, key: &Value, value: &Value, err: &TemplateError) -> Ran {
+        let fqcn = oxible_modules::qualified_name(&self.task.action.module);
+        let outer = format!("Finalization of task args for '{fqcn}' failed");
+        let cause = format!(
+            "Error while resolving value for '{}': {}",
+            key.py_str(),
+            err.message
+        );
+        let msg = format!("{outer}: {cause}");
+        let link = |text: String, span: Option<&Span>| Value::from(text).with_span(span.cloned());
+        let (task_at, action_at) = (self.task.span.as_ref(), self.task.action.span.as_ref());
+        let mut chain = match (task_at, action_at) {
+            (Some(t), Some(a)) if (t.line(), t.col()) != (a.line(), a.col()) => vec![
+                link("Task failed.".into(), task_at),
+                link(format!("{outer}."), action_at),
+            ],
+            _ => vec![link(format!("Task failed: {outer}."), task_at)],
+        };
+        chain.push(link(cause, value.span.as_ref().or(task_at)));
+        let mut summary = Map::new();
+        summary.insert(Value::from("msg"), Value::from(msg.as_str()));
+        summary.insert(Value::from("context"), Value::from("task"));
+        summary.insert(Value::from("chain"), Value::seq(chain));
+        let mut ran = failed(&format!("Task failed: {msg}"));
+        ran.result
+            .insert(Value::from("exception"), Value::map(summary));
+        ran
     }
 
     /// A failed result for a template error, naming the task's file:line.

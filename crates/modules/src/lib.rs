@@ -102,7 +102,7 @@ mod yum_repository;
 
 pub use args::{ArgDefault, ArgSpec, ArgType, Args};
 pub use outcome::{Outcome, module_error_result};
-pub use registry::{find, names};
+pub use registry::{find, names, qualified_name};
 pub use target::Target;
 
 use oxible_connection::{BoxFuture, ConnectionError};

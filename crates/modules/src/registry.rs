@@ -96,6 +96,22 @@ pub fn find(action: &str) -> Option<&'static dyn Module> {
     MODULES.iter().copied().find(|m| m.name() == short)
 }
 
+/// The fully qualified name ansible-core resolves a short action name to, as its messages
+/// name the action (`file` is `ansible.builtin.file`, `mount` is `ansible.posix.mount`);
+/// names already qualified are kept.
+pub fn qualified_name(action: &str) -> String {
+    if action.contains('.') {
+        return action.to_string();
+    }
+    COLLECTION_NAMES
+        .iter()
+        .find(|(_, short)| *short == action)
+        .map_or_else(
+            || format!("ansible.builtin.{action}"),
+            |(fqcn, _)| fqcn.to_string(),
+        )
+}
+
 /// The names of every module, for "did you mean" help.
 pub fn names() -> impl Iterator<Item = &'static str> {
     MODULES.iter().map(|m| m.name())

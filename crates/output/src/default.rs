@@ -157,7 +157,25 @@ impl<W: Write + Send> DefaultOutput<W> {
         } else {
             format!("[ERROR]: Task failed: {kind} failed: {msg}")
         };
-        self.error(headline, origin.as_ref());
+        match field("chain").and_then(Value::as_seq) {
+            Some(chain) => self.chained_error(headline, chain),
+            None => self.error(headline, origin.as_ref()),
+        }
+    }
+
+    /// An error with its causes, as ansible-core 2.19 prints a chained exception: the
+    /// headline, then each link of `chain` (its text, at its own origin), the links separated
+    /// by `<<< caused by >>>`.
+    fn chained_error(&self, headline: String, chain: &[Value]) {
+        let mut lines = vec![headline];
+        for (i, link) in chain.iter().enumerate() {
+            lines.push(String::new());
+            if i > 0 {
+                lines.extend(["<<< caused by >>>".into(), String::new()]);
+            }
+            lines.extend(with_origin(link.py_str(), link.span.as_ref()));
+        }
+        self.show_error(lines);
     }
 
     /// `[ERROR]: Task failed: <reason>` and the task's origin, printed before `UNREACHABLE!`.
@@ -173,7 +191,11 @@ impl<W: Write + Send> DefaultOutput<W> {
     /// An `[ERROR]: …` headline with the origin's file:line and snippet and a blank line,
     /// shown once per run (Ansible repeats it for no host after the first).
     fn error(&self, headline: String, origin: Option<&Span>) {
-        let mut lines = with_origin(headline, origin);
+        self.show_error(with_origin(headline, origin));
+    }
+
+    /// `lines` and a blank line, in the error colour, unless the same text was shown already.
+    fn show_error(&self, mut lines: Vec<String>) {
         lines.push(String::new());
         let text = lines.join("\n");
         if self.state().shown.insert(text.clone()) {
@@ -254,18 +276,13 @@ impl<W: Write + Send> DefaultOutput<W> {
     /// Whether results are shown (`_run_is_verbose`): `-v`, or the result asks to be, unless
     /// it asks not to be (`_ansible_verbose_override`, as gathered facts do).
     fn verbose(&self, result: &Map, debug: bool) -> bool {
-        // A result `no_log` censored lost `_ansible_verbose_always`: `debug` shows it at -v only.
-        let censored = result.contains_key(&Value::from("censored"));
-        (self.verbosity > 0 || (debug && !censored) || flag(result, "_ansible_verbose_always"))
+        (self.verbosity > 0 || verbose_always(result, debug))
             && !flag(result, "_ansible_verbose_override")
     }
 
     /// The result as Ansible's `_dump_results` prints it.
     fn dump(&self, result: &Map, debug: bool) -> String {
-        let censored = result.contains_key(&Value::from("censored"));
-        let indent =
-            ((debug && !censored) || flag(result, "_ansible_verbose_always") || self.verbosity > 2)
-                .then_some(4);
+        let indent = (verbose_always(result, debug) || self.verbosity > 2).then_some(4);
         Value::map(displayed(result, debug, self.verbosity)).py_json(indent, true)
     }
 
@@ -398,6 +415,20 @@ fn host_label(host: &str, result: &Map) -> String {
 /// Whether `result[key]` is `true`.
 fn flag(result: &Map, key: &str) -> bool {
     result.get(&Value::from(key)).and_then(Value::as_bool) == Some(true)
+}
+
+/// Whether the result carries `_ansible_verbose_always`, as `debug`'s own results do. A result
+/// `no_log` censored lost it, and so did a failure of the task itself (its arguments did not
+/// template, it timed out), which the `debug` action never saw.
+fn verbose_always(result: &Map, debug: bool) -> bool {
+    let censored = result.contains_key(&Value::from("censored"));
+    let failed_by_task = result
+        .get(&Value::from("exception"))
+        .and_then(Value::as_map)
+        .and_then(|s| s.get(&Value::from("context")))
+        .and_then(Value::as_str)
+        == Some("task");
+    (debug && !censored && !failed_by_task) || flag(result, "_ansible_verbose_always")
 }
 
 /// `\nTITLE ****…` padded with stars to Ansible's width.
