@@ -186,12 +186,16 @@ def floor_scenario(bench: Bench, hosts: Hosts, fanout_result) -> dict:
             "commands_per_host": sorted(set(counts.values()))}
 
 
+MEMORY_UNITS = 2  # a 20-task playbook: 50 hosts of ansible-core take minutes per run
+MEMORY_PAIRS = 2
+
+
 def memory(bench: Bench, hosts: Hosts) -> dict:
-    playbook = converge_files(bench, 2, REMOTE_BASE + "-mem", "memory.yml")
+    playbook = converge_files(bench, MEMORY_UNITS, REMOTE_BASE + "-mem", "memory.yml")
     out = {}
     for n in bench.args.memory_hosts:
         out[str(n)] = bench.compare(f"memory {n} hosts", hosts.inventory(n), playbook, n,
-                                    pairs=1 if bench.args.smoke else 2)
+                                    pairs=1 if bench.args.smoke else MEMORY_PAIRS)
     return out
 
 
@@ -275,7 +279,11 @@ def main():
                 scen[name] = floor_scenario(bench, hosts, scen.get("fanout"))
             elif name == "memory":
                 scen[name] = memory(bench, hosts)
-            scen[name] = {"settings": settings, "results": scen[name]}
+            own = settings
+            if name == "memory":  # its own playbook and pair count
+                own = dict(settings, tasks=MEMORY_UNITS * 10,
+                           pairs=1 if args.smoke else MEMORY_PAIRS)
+            scen[name] = {"settings": own, "results": scen[name]}
             # Written after every scenario: a long run that is stopped keeps what it measured.
             text = write(results, args.out)
     except measure.RunFailed as e:
