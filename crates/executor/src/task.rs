@@ -1126,9 +1126,16 @@ fn is_current_user(user: &str) -> bool {
     (user == "root" && uid == Some(0)) || std::env::var("USER").is_ok_and(|current| current == user)
 }
 
-/// Sets `failed` when a result lacks it, as Ansible does (a non-zero `rc` means failed).
+/// Sets `failed` when a result lacks it, as Ansible does (a non-zero `rc` means failed). An
+/// action's own skip (only `changed`, `msg` and `skipped`, as unarchive's `creates` gives it)
+/// keeps without: ansible-core's TaskExecutor returns an `AnsibleActionSkip` before it sets
+/// `failed`, while a module's skipped result (command in check mode) gets it.
 fn default_failed(result: &mut Map) {
-    if result.contains_key(&Value::from("failed")) {
+    let action_skip = result.get(&Value::from("skipped")).and_then(Value::as_bool) == Some(true)
+        && result
+            .keys()
+            .all(|k| matches!(k.as_str(), Some("changed" | "msg" | "skipped")));
+    if result.contains_key(&Value::from("failed")) || action_skip {
         return;
     }
     let rc_failed = result
