@@ -13,7 +13,8 @@
 //!
 //! Both hosts get the same packages and the same signing key (made on the first host, copied to
 //! the second); ansible-core (pipelining on) runs each playbook on the first, oxible on the
-//! second (as root, and once as an unprivileged user with and without become). Compared: exit
+//! second (as root, and once as an unprivileged user with and without become; once while
+//! another process holds dnf's lock, which both must wait for). Compared: exit
 //! code, output line for line, the `ox*` packages, the imported keys and the repository files
 //! each host ends with; the converging play reports changed=0 on its second run.
 
@@ -46,6 +47,7 @@ fn dnf_rpm_key_and_yum_repository_match_ansible() {
         ("dnf.yml", &[][..]),
         ("keys.yml", &[]),
         ("user.yml", &["-e", "ansible_user=tester"]),
+        ("lock.yml", &[]),
     ] {
         pair.run_same(playbook, playbook, extra);
         pair.same_state(

@@ -59,7 +59,8 @@ pub(crate) const SPEC: &[ArgSpec] = &[
     ArgSpec::new("update_only", ArgType::Bool),
     ArgSpec::new("validate_certs", ArgType::Bool),
     ArgSpec::new("sslverify", ArgType::Bool),
-    // Ansible's dnf accepts it and dnf itself waits for its lock.
+    // Accepted and unused, as by ansible-core 2.19's dnf module: dnf itself waits for its lock
+    // without a limit.
     ArgSpec::new("lock_timeout", ArgType::Int),
     ArgSpec::new("use_backend", ArgType::Str)
         .choices(&["auto", "dnf", "yum", "yum4", "dnf4", "dnf5"]),
