@@ -14,9 +14,9 @@
 //! Both hosts get the same packages and the same signing key (made on the first host, copied to
 //! the second); ansible-core (pipelining on) runs each playbook on the first, oxible on the
 //! second (as root, and once as an unprivileged user with and without become; once while
-//! another process holds dnf's lock, which both must wait for). Compared: exit
-//! code, output line for line, the `ox*` packages, the imported keys and the repository files
-//! each host ends with; the converging play reports changed=0 on its second run.
+//! another process holds dnf's lock, which both must wait for; once with module streams from a
+//! modular repository). Compared: exit code, output line for line, the `ox*` packages, the
+//! imported keys, the module streams and the repository files each host ends with; the converging play reports changed=0 on its second run.
 
 use oxible_tests::pair::Pair;
 
@@ -36,8 +36,9 @@ fn prepared() -> Pair {
     pair
 }
 
-/// The packages, keys and repository files both hosts have.
+/// The packages, keys, module streams and repository files both hosts have.
 const STATE: &str = "rpm -qa 'ox*' | sort; rpm -qa 'gpg-pubkey*' | sort; \
+     dnf -q module list oxmod 2>/dev/null; \
      for f in /etc/yum.repos.d/*; do echo \"== $f $(stat -c %a \"$f\")\"; cat \"$f\"; done";
 
 #[test]
@@ -48,6 +49,7 @@ fn dnf_rpm_key_and_yum_repository_match_ansible() {
         ("keys.yml", &[]),
         ("user.yml", &["-e", "ansible_user=tester"]),
         ("lock.yml", &[]),
+        ("modules.yml", &[]),
     ] {
         pair.run_same(playbook, playbook, extra);
         pair.same_state(

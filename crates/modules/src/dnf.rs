@@ -5,7 +5,9 @@
 //! each name, as Ansible's `_is_installed` asks dnf's sack); the module then decides per spec
 //! exactly as Ansible's `_mark_package_install` (globs always go to dnf; a versioned spec older
 //! than what is installed is left alone unless `allow_downgrade`; an installed spec is upgraded
-//! only for `latest`) and runs `dnf install`/`upgrade`/`remove`/`autoremove` with the options
+//! only for `latest`) and runs `dnf install`/`upgrade`/`remove`/`autoremove` (`dnf group …` for
+//! groups, `dnf module …` for module streams, which Ansible drives through `ModuleBase`) with the
+//! options
 //! Ansible sets on dnf's `Base` (`install_weak_deps`, `clean_requirements_on_remove`, gpg
 //! checks …) as `--setopt`s. When nothing has to be asked of dnf, nothing is run ("Nothing to
 //! do"). `results` lists `Installed: <nevra>` / `Removed: <nevra>` as Ansible's transaction
@@ -176,6 +178,79 @@ impl Group {
     }
 }
 
+/// A module stream as `dnf module list` lists it (one row of its table).
+#[derive(Debug, Clone, PartialEq)]
+struct Stream {
+    name: String,
+    stream: String,
+    /// `[e]`: the module's enabled stream.
+    enabled: bool,
+    /// A profile marked `[i]`: installed from this stream.
+    installed: bool,
+}
+
+impl Stream {
+    /// The rows of a `dnf module list` listing: per repository a `Name  Stream  Profiles …`
+    /// header, then `name stream [flags] profiles summary` rows up to a blank line (lines
+    /// starting with a space continue a wrapped row).
+    fn parse_all(text: &str) -> Vec<Stream> {
+        let mut out = Vec::new();
+        let mut table = false;
+        for line in text.lines() {
+            if line.trim().is_empty() {
+                table = false;
+            } else if line.starts_with("Name ") && line.contains(" Stream ") {
+                table = true;
+            } else if table && !line.starts_with(' ') {
+                let mut words = line.split_whitespace();
+                let (Some(name), Some(stream)) = (words.next(), words.next()) else {
+                    continue;
+                };
+                let rest: Vec<&str> = words.collect();
+                let flags = rest.first().filter(|w| w.starts_with('[')).copied();
+                out.push(Stream {
+                    name: name.to_string(),
+                    stream: stream.to_string(),
+                    enabled: flags.is_some_and(|f| f.contains("[e]")),
+                    installed: rest.iter().any(|w| w.trim_end_matches(',') == "[i]"),
+                });
+            }
+        }
+        out
+    }
+
+    /// The streams a module spec (`name[:stream[:version[:context[:arch]]]][/profile]`) names,
+    /// as dnf's `ModuleBase._get_modules` finds them (the name a glob), with the spec's name;
+    /// empty when it names none (Ansible then looks for a group of that name).
+    fn matching<'a>(streams: &'a [Stream], spec: &'a str) -> (Vec<&'a Stream>, &'a str) {
+        let nsvca = spec.split('/').next().unwrap_or(spec);
+        let mut parts = nsvca.split(':');
+        let name = parts.next().unwrap_or(nsvca);
+        let stream = parts.next();
+        let found = streams
+            .iter()
+            .filter(|s| {
+                oxible_inventory::fnmatch(name, &s.name)
+                    && stream.is_none_or(|want| oxible_inventory::fnmatch(want, &s.stream))
+            })
+            .collect();
+        (found, name)
+    }
+
+    /// Ansible's `_is_module_installed`: the module has an enabled stream, and it is the
+    /// spec's stream when the spec names one.
+    fn is_installed(streams: &[Stream], spec: &str) -> bool {
+        let nsvca = spec.split('/').next().unwrap_or(spec);
+        let mut parts = nsvca.split(':');
+        let name = parts.next().unwrap_or(nsvca);
+        let stream = parts.next();
+        streams
+            .iter()
+            .find(|s| s.name == name && s.enabled)
+            .is_some_and(|enabled| stream.is_none_or(|want| want == enabled.stream))
+    }
+}
+
 /// What a name in `name:` stands for, as Ansible's `_parse_spec_group_file` sorts them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Kind {
@@ -189,7 +264,8 @@ enum Kind {
     File,
     /// A remote `.rpm` (downloaded by the probe).
     Url,
-    /// `@group`, `@environment` (or a name with `/`); `@module:stream` is not implemented.
+    /// `@module[:stream][/profile]` when dnf knows such a module stream, else `@group` or
+    /// `@environment` (or a name with `/`).
     Group,
 }
 
@@ -685,6 +761,13 @@ struct Plan {
     remove: Vec<String>,
     /// Groups and environments (ids) for `dnf group install`/`upgrade`/`remove`.
     group_install: Vec<String>,
+    /// Module specs for `dnf module install` (which enables their streams), `update` and
+    /// `remove`.
+    module_install: Vec<String>,
+    module_upgrade: Vec<String>,
+    module_remove: Vec<String>,
+    /// Modules to `dnf module reset` after their removal (Ansible disables and resets them).
+    module_reset: Vec<String>,
     group_upgrade: Vec<String>,
     group_remove: Vec<String>,
     /// `dnf upgrade` of everything (`name: '*'`, `state: latest`).
@@ -692,12 +775,17 @@ struct Plan {
     autoremove: bool,
     /// Results known before dnf runs (`Installed <file>`, `No match for argument: …`).
     notes: Vec<String>,
+    /// `Module <spec> installed.` and the like, which Ansible lists before groups' results.
+    module_notes: Vec<String>,
 }
 
 impl Plan {
     fn is_empty(&self) -> bool {
         self.install.is_empty()
             && self.group_install.is_empty()
+            && self.module_install.is_empty()
+            && self.module_upgrade.is_empty()
+            && self.module_remove.is_empty()
             && self.group_upgrade.is_empty()
             && self.group_remove.is_empty()
             && self.upgrade.is_empty()
@@ -740,6 +828,10 @@ impl Job<'_> {
             script.push_str(&section(
                 "groups",
                 &format!("dnf {} -q group list --ids 2>/dev/null", self.opts),
+            ));
+            script.push_str(&section(
+                "modules",
+                &format!("dnf {} -q module list 2>/dev/null", self.opts),
             ));
         }
         script.push_str(&section("before", &format!("{rpm} -qa --qf {QF}")));
@@ -813,6 +905,8 @@ impl Job<'_> {
         }
         let before = Pkg::parse_all(get("before"));
         let groups = Group::parse_all(get("groups"));
+        let streams = Stream::parse_all(get("modules"));
+        // Module results, then group results, as Ansible marks them.
         let mut group_notes: Vec<String> = Vec::new();
         let mut plan = Plan::default();
         let latest = self.state == "latest";
@@ -828,13 +922,12 @@ impl Job<'_> {
                 match kind(name) {
                     Kind::Group => {
                         let spec = name.trim_start_matches('@').trim();
+                        let (found, module) = Stream::matching(&streams, spec);
+                        if !found.is_empty() {
+                            self.plan_module(&mut plan, &streams, spec, module, &found);
+                            continue;
+                        }
                         let Some(group) = Group::find(&groups, spec) else {
-                            if self.is_module(spec).await? {
-                                return Ok(fail(
-                                    format!("oxible's dnf does not implement modules ({name})"),
-                                    None,
-                                ));
-                            }
                             return Ok(fail(format!("No group {spec} available."), None));
                         };
                         let id = group.id.clone();
@@ -978,7 +1071,9 @@ impl Job<'_> {
                 .iter()
                 .take_while(|n| n.starts_with("Installed "))
                 .count();
-            plan.notes.splice(at..at, group_notes);
+            let modules = std::mem::take(&mut plan.module_notes);
+            plan.notes
+                .splice(at..at, modules.into_iter().chain(group_notes));
             plan.autoremove = self.args.bool("autoremove", false) && self.state == "absent";
         }
         if plan.is_empty() {
@@ -987,15 +1082,46 @@ impl Job<'_> {
         self.execute(plan, &before).await
     }
 
-    /// Whether dnf knows a module stream by the name of `spec` (`name[:stream][/profile]`).
-    async fn is_module(&self, spec: &str) -> Result<bool, ModuleError> {
-        let name = spec.split([':', '/']).next().unwrap_or(spec);
-        let script = format!(
-            "{ENV}dnf {} -q module list -- {} >/dev/null 2>&1",
-            self.opts,
-            quote(name)
-        );
-        Ok(self.target.run(&script, None, None).await?.rc == 0)
+    /// Ansible's handling of a module spec for the task's state: a result line when the
+    /// module's enabled stream is (not) the spec's, and the `dnf module` command. `found` are
+    /// the streams the spec names, `module` its name.
+    fn plan_module(
+        &self,
+        plan: &mut Plan,
+        streams: &[Stream],
+        spec: &str,
+        module: &str,
+        found: &[&Stream],
+    ) {
+        let installed = Stream::is_installed(streams, spec);
+        let spec = spec.to_string();
+        match self.state {
+            "absent" => {
+                if installed {
+                    plan.module_notes.push(format!("Module {spec} removed."));
+                }
+                // Ansible's disable and reset are kept only when its transaction removed
+                // something: when a profile of the spec's streams is installed.
+                if found.iter().any(|s| s.installed)
+                    && !plan.module_reset.iter().any(|m| m == module)
+                {
+                    plan.module_reset.push(module.to_string());
+                }
+                plan.module_remove.push(spec);
+            }
+            "latest" => {
+                if installed {
+                    plan.module_notes.push(format!("Module {spec} upgraded."));
+                }
+                plan.module_upgrade.push(spec);
+            }
+            _ => {
+                if !installed {
+                    plan.module_notes.push(format!("Module {spec} installed."));
+                }
+                plan.module_install.push(spec);
+            }
+        }
     }
 
     /// Ansible's `_is_newer_version_installed` for a versioned spec: the installed package of
@@ -1034,6 +1160,31 @@ impl Job<'_> {
             ""
         };
         let mut commands: Vec<String> = Vec::new();
+        // One command per module spec, so that a spec dnf cannot mark is known, as Ansible
+        // reports each module's marking errors. python3-dnf's ModuleBase switches an enabled
+        // stream where dnf's command line refuses unless told.
+        let mut module_specs: Vec<&String> = Vec::new();
+        for (specs, command) in [
+            (
+                &plan.module_install,
+                "--setopt=module_stream_switch=True module install",
+            ),
+            (&plan.module_upgrade, "module update"),
+            (&plan.module_remove, "module remove"),
+        ] {
+            for spec in specs {
+                let erasing = if command.ends_with("remove") {
+                    ""
+                } else {
+                    allowerasing
+                };
+                commands.push(format!("{command}{erasing} -- {}", quote(spec)));
+                module_specs.push(spec);
+            }
+        }
+        if !check && !plan.module_reset.is_empty() {
+            commands.push(format!("module reset -- {}", words(&plan.module_reset)));
+        }
         for (ids, command) in [
             (&plan.group_install, "group install"),
             (&plan.group_upgrade, "group upgrade"),
@@ -1085,6 +1236,11 @@ impl Job<'_> {
             let text = get(format!("out{k}"));
             let rc: i32 = get(format!("rc{k}")).trim().parse().unwrap_or(1);
             let installing = command.starts_with("install");
+            if let Some(spec) = module_specs.get(k)
+                && text.contains("Problems in request:")
+            {
+                failures.push(format!("{spec} {}", dnf_error(text)));
+            }
             if installing {
                 for (spec, failure) in marking_errors(text, &plan.install) {
                     if strict {
@@ -1196,6 +1352,8 @@ fn transaction(text: &str, before: &[Pkg]) -> (Vec<String>, Vec<String>) {
             part = match line {
                 // `Installing Groups:` and the like list group names, not packages.
                 l if l.contains("Groups:") => Part::None,
+                // Module profiles and streams being installed, enabled, switched, reset.
+                l if l.contains(" module") && !l.contains("packages") => Part::None,
                 l if l.starts_with("Installing") => Part::Install,
                 "Upgrading:" | "Downgrading:" | "Reinstalling:" => Part::Replace,
                 l if l.starts_with("Removing") => Part::Remove,
@@ -1350,6 +1508,41 @@ mod tests {
         assert!(Group::find(&groups, "nope").is_none());
         let table = "Installing group/module packages:\n oxb  noarch  1.0-1  oxtest  5.9 k\nInstalling Groups:\n Oxible test group\n";
         assert_eq!(transaction(table, &[]).0, ["oxb-1.0-1.noarch"]);
+    }
+
+    #[test]
+    fn module_streams_parse_and_match_like_module_base() {
+        let text = "oxible test modules\nName  Stream   Profiles             Summary\n\
+                    oxmod 1 [d][e] default [d] [i], doc oxible test module\n\
+                    oxmod 2        default [d]          oxible test module\n\
+                    other 3.1 [x]  common [d]           another module\n\
+                    \nHint: [d]efault, [e]nabled, [x]disabled, [i]nstalled\n";
+        let streams = Stream::parse_all(text);
+        assert_eq!(streams.len(), 3);
+        assert!(streams[0].enabled && streams[0].installed);
+        assert!(!streams[1].enabled && !streams[1].installed);
+        assert_eq!(streams[2].stream, "3.1");
+        assert!(!streams[2].enabled);
+        let names = |spec| {
+            let (found, name) = Stream::matching(&streams, spec);
+            let found: Vec<String> = found
+                .iter()
+                .map(|s| format!("{}:{}", s.name, s.stream))
+                .collect();
+            (found, name.to_string())
+        };
+        assert_eq!(names("oxmod:2/default").0, ["oxmod:2"]);
+        assert_eq!(names("oxmod").0, ["oxmod:1", "oxmod:2"]);
+        assert_eq!(names("ox*:1").0, ["oxmod:1"]);
+        assert!(names("oxmod:7").0.is_empty());
+        assert_eq!(names("oxmod:1:1:c0ffee01/doc").1, "oxmod");
+        assert!(Stream::is_installed(&streams, "oxmod"));
+        assert!(Stream::is_installed(&streams, "oxmod:1/doc"));
+        assert!(!Stream::is_installed(&streams, "oxmod:2"));
+        assert!(!Stream::is_installed(&streams, "other"));
+        let table = "Installing group/module packages:\n oxm  noarch  1.0-1  oxmod  5.9 k\n\
+                     Installing module profiles:\n oxmod/doc\nEnabling module streams:\n oxmod    1\n";
+        assert_eq!(transaction(table, &[]).0, ["oxm-1.0-1.noarch"]);
     }
 
     #[test]
