@@ -2,7 +2,10 @@
 # Builds oxible-test/systemd:bookworm, the test hosts' image booting systemd as PID 1, so the
 # service/systemd modules and service_facts are tested against a real service manager: systemd,
 # systemd-sysv and dbus from Debian's archive, ssh.service enabled (sshd then runs under
-# systemd, with the same users and key as the base image). Derived from oxible-test/debian:bookworm
+# systemd, with the same users and key as the base image). libpam-systemd (logind) and
+# dbus-user-session give an ssh login its user manager (user@UID.service, with its bus at
+# /run/user/UID/bus) for `scope: user`; root lingers, so root's user manager runs from boot
+# and `docker exec` can reach it with XDG_RUNTIME_DIR=/run/user/0. Derived from oxible-test/debian:bookworm
 # (build-image.sh, built first when missing): a container of it installs the packages with
 # apt-get, and `docker commit` makes the image with /lib/systemd/systemd as its command. The image
 # carries a label stamp made of this recipe's version and the base image's id (a rebuilt base
@@ -23,8 +26,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 # ssh.service is enabled explicitly: openssh-server was installed before systemd, so its
 # postinst did not enable the unit. getty units are masked (no console in a container).
 # Bump the recipe (second argument) when what goes into the image changes.
-build_derived_image systemd 1 "systemd systemd-sysv dbus" '
+build_derived_image systemd 2 "systemd systemd-sysv dbus libpam-systemd dbus-user-session" '
     systemctl enable ssh.service
+    mkdir -p /var/lib/systemd/linger && touch /var/lib/systemd/linger/root
     systemctl mask getty@tty1.service console-getty.service >/dev/null 2>&1 || true
     test "$(systemctl is-enabled ssh.service)" = enabled
     systemctl --version | head -n1' '["/lib/systemd/systemd"]' \

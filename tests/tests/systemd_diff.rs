@@ -2,8 +2,9 @@
 //! boot systemd as PID 1), oxible against ansible-core: ansible-core (pipelining on) runs a
 //! playbook on h1, oxible on h2. `site.yml` installs a unit, reloads systemd, starts, stops,
 //! restarts, reloads, enables, disables, masks it through `systemd` and `service` (which must
-//! dispatch to systemd: `ansible_service_mgr` is shown), reads `service_facts`; it runs in check
-//! mode first (nothing may change on either host), then for real. `converge.yml` runs twice, the
+//! dispatch to systemd: `ansible_service_mgr` is shown), reads `service_facts`, and drives a
+//! user unit with `scope: user` through root's user manager (and fails for a user that has
+//! none); it runs in check mode first (nothing may change on either host), then for real. `converge.yml` runs twice, the
 //! second time with changed=0. Compared each time: exit code, output line for line, and
 //! `systemctl is-active`/`is-enabled` of the units on both hosts.
 
@@ -21,6 +22,8 @@ const STATE: &str = "systemctl is-system-running --wait >/dev/null 2>&1; \
     for u in oxsleep oxmask oxghost oxinit cron ssh; do \
       echo \"$u $(systemctl is-active $u 2>&1) $(systemctl is-enabled $u 2>&1)\"; done; \
     echo \"oxuser $(systemctl --global is-enabled oxuser 2>&1)\"; \
+    echo \"oxuser user $(XDG_RUNTIME_DIR=/run/user/0 systemctl --user is-active oxuser 2>&1) \
+      $(XDG_RUNTIME_DIR=/run/user/0 systemctl --user is-enabled oxuser 2>&1)\"; \
     ls /etc/systemd/system/oxsleep.service /etc/rc2.d/*oxinit 2>&1; true";
 
 fn dir() -> PathBuf {
@@ -44,6 +47,20 @@ fn systemd_hosts() -> TestHosts {
         // ssh answering does not mean systemd has finished booting.
         let state = hosts.exec(i, "systemctl is-system-running --wait 2>&1 || true");
         assert_eq!(state.trim(), "running", "host {i} did not boot systemd");
+        let user = hosts.exec(
+            i,
+            "XDG_RUNTIME_DIR=/run/user/0 systemctl --user is-system-running --wait 2>&1 || true",
+        );
+        assert_eq!(
+            user.trim(),
+            "running",
+            "host {i} has no user manager for root"
+        );
+        // Ansible warns when it makes a become user's remote tmp directory itself.
+        hosts.exec(
+            i,
+            "install -d -o tester -g tester -m 700 /home/tester/.ansible /home/tester/.ansible/tmp",
+        );
     }
     hosts
 }
