@@ -18,6 +18,7 @@ const FIXTURES: &[(&str, &[&str])] = &[
     ("exec_rescue", &[]),
     ("exec_become", &[]),
     ("exec_become", &["--become-user", "tester"]),
+    ("remote_become", &[]),
     ("exec_include_tasks", &[]),
     ("exec_template", &[]),
 ];

@@ -1,6 +1,7 @@
 //! The ssh and docker connections against real container hosts (`tests/hosts`): one SSH
 //! master reused for many commands, hostile names and bytes surviving exec/put/fetch exactly,
-//! become to root and to an unprivileged user, a wrong sudo password, a stopped host.
+//! become to root and to an unprivileged user (sudo and su), a wrong become password, a
+//! stopped host.
 
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
@@ -141,6 +142,38 @@ fn container_hosts_over_ssh_and_docker() {
             let mut missing = ExecRequest::shell("true");
             missing.become_ = sudo("root", None);
             assert!(matches!(conn.exec(missing).await, Err(ConnectionError::Become(m)) if m == "Missing sudo password"));
+        }
+        // su to another unprivileged user, its password on stdin ahead of the data (tester
+        // logs in; pwuser's password is `oxible`), a 3 MB file written as pwuser through it.
+        let docker_tester = docker(host, Some("tester"));
+        for conn in [&tester as &dyn Connection, &docker_tester] {
+            let su = |password: Option<&str>| {
+                Some(Become {
+                    method: BecomeMethod::Su,
+                    user: "pwuser".to_string(),
+                    password: password.map(String::from),
+                })
+            };
+            let mut request = ExecRequest::shell("id -un; cat").with_stdin(b"payload".to_vec());
+            request.become_ = su(Some("oxible"));
+            let out = conn.exec(request.clone()).await.expect("su with password");
+            assert_eq!(out.stdout_text(), "pwuser\npayload");
+            let dest = PathBuf::from("/home/pwuser/through-su");
+            conn.put_file(content.clone(), &dest, su(Some("oxible")))
+                .await
+                .expect("put as pwuser through su");
+            let back = conn.fetch_file(&dest, su(Some("oxible"))).await.expect("fetch");
+            assert!(back == content, "a file written through su came back different");
+            for (password, reason) in [
+                (Some("not-the-password"), "Incorrect su password"),
+                (None, "Missing su password"),
+            ] {
+                request.become_ = su(password);
+                match conn.exec(request.clone()).await {
+                    Err(ConnectionError::Become(got)) => assert_eq!(got, reason),
+                    other => panic!("su with {password:?}: {other:?}"),
+                }
+            }
         }
         let processes = hosts.exec(0, "ps -eo args");
         assert!(!processes.contains("oxible"), "password or marker in a process list");

@@ -14,6 +14,28 @@ pub enum BecomeMethod {
     Su,
 }
 
+impl BecomeMethod {
+    /// The `become_method` names oxible implements, for error messages.
+    pub const NAMES: &[&str] = &["sudo", "su"];
+
+    /// The method `name` (short or `ansible.builtin.` qualified) names, if oxible has it.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name.strip_prefix("ansible.builtin.").unwrap_or(name) {
+            "sudo" => Some(Self::Sudo),
+            "su" => Some(Self::Su),
+            _ => None,
+        }
+    }
+
+    /// The command's name, as error messages say it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sudo => "sudo",
+            Self::Su => "su",
+        }
+    }
+}
+
 /// Privilege escalation for one command: to `user` by `method`, with an optional password
 /// that is only ever sent on stdin.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -126,18 +148,17 @@ impl ExecRequest {
             out.stdout.drain(..marker.len());
             return Ok(out);
         }
-        let tool = match become_.method {
-            BecomeMethod::Sudo => "sudo",
-            BecomeMethod::Su => "su",
-        };
+        let tool = become_.method.name();
         let stderr = out.stderr_text();
         let lower = stderr.to_lowercase();
-        let reason = if lower.contains("incorrect password")
+        let refused = lower.contains("incorrect password")
             || lower.contains("sorry, try again")
-            || lower.contains("authentication failure")
-        {
+            || lower.contains("authentication failure");
+        // su reads whatever stdin holds as the password when none was given.
+        let reason = if refused && become_.password.is_some() {
             format!("Incorrect {tool} password")
-        } else if lower.contains("password is required")
+        } else if refused
+            || lower.contains("password is required")
             || lower.contains("no password was provided")
         {
             format!("Missing {tool} password")
@@ -232,6 +253,23 @@ mod tests {
         assert!(matches!(wrong, Err(ConnectionError::Become(m)) if m == "Incorrect sudo password"));
         let missing = escalated(None).finish(out(1, "", "sudo: a password is required\n"));
         assert!(matches!(missing, Err(ConnectionError::Become(m)) if m == "Missing sudo password"));
+        let mut su = escalated(None);
+        su.become_ = Some(Become {
+            method: BecomeMethod::Su,
+            ..su.become_.take().expect("escalated")
+        });
+        let refused = su.finish(out(1, "", "Password: su: Authentication failure\n"));
+        assert!(matches!(refused, Err(ConnectionError::Become(m)) if m == "Missing su password"));
+        if let Some(b) = su.become_.as_mut() {
+            b.password = Some("wrong".into());
+        }
+        let wrong = su.finish(out(1, "", "Password: su: Authentication failure\n"));
+        assert!(matches!(wrong, Err(ConnectionError::Become(m)) if m == "Incorrect su password"));
+        assert_eq!(
+            BecomeMethod::from_name("ansible.builtin.su"),
+            Some(BecomeMethod::Su)
+        );
+        assert_eq!(BecomeMethod::from_name("doas"), None);
         let plain = ExecRequest::shell("true")
             .finish(out(0, "x", ""))
             .expect("no become");

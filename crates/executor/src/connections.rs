@@ -1,5 +1,6 @@
-//! The run's connections: made from each host's variables on first need, kept for the whole
-//! run (an SSH master per host serves every play), closed when the run ends.
+//! The run's connections: found for every task from its connection variables, made on first
+//! need for each host and settings, kept for the whole run (an SSH master per host serves
+//! every play), closed when the run ends.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -29,22 +30,26 @@ pub(crate) struct Connections {
 }
 
 impl Connections {
-    /// The connection for `host` in `play`: `ansible_connection`, else the play's
-    /// `connection:`, else `-c`, else `local` for localhost and `ssh` for the rest (as
-    /// Ansible); the one made before when the settings are the same. Connection variables
-    /// are templated (`ansible_host: "{{ inventory_hostname }}.example.org"`) with the host's
-    /// inventory variables, the play's vars, extra vars and the magic variables the
-    /// connection can know before any task runs. `Err` is the reason the host is unreachable.
-    pub fn get(
-        &self,
+    /// The variables a connection is made from outside a task's own scope (gathering facts, a
+    /// delegated host): the play's [`default_vars`], the host's inventory variables, the
+    /// play's vars, extra vars and the magic variables known before any task runs.
+    pub fn play_scope(
         inventory: &RunInventory<'_>,
         play: &oxible_playbook::Play,
         options: &RunOptions,
         templar: &Templar,
         host: &str,
-    ) -> Result<Arc<dyn Connection>, String> {
+    ) -> Arc<Scope> {
         let mut scope = Scope::new(templar);
         scope
+            .push(
+                VarSource::RoleDefaults,
+                Arc::new(default_vars(
+                    &ConnectionKeywords::of_play(play),
+                    options,
+                    host,
+                )),
+            )
             .push(
                 VarSource::Inventory,
                 Arc::new(inventory.host_vars(host).unwrap_or_default()),
@@ -59,12 +64,26 @@ impl Connections {
             ..MagicVars::default()
         };
         scope.push(VarSource::Magic, Arc::new(magic.to_map()));
-        let scope = scope.into_shared();
-        let vars = HostVars {
-            templar,
-            scope: &scope,
-        };
-        let transport = transport(&vars, play, options, host)?;
+        scope.into_shared()
+    }
+
+    /// The connection for `host` as the variables in `scope` describe it (with
+    /// [`default_vars`] at the bottom: `ansible_connection` falls back to the `connection:`
+    /// keyword, `-c`, then `local` for localhost and `ssh` for the rest, as in Ansible); the
+    /// one made before when the settings are the same. Ansible builds the connection for every
+    /// task from that task's variables, so `scope` is the task's (a task's
+    /// `vars: {ansible_user: …}` or a `set_fact` of `ansible_host` apply); connection variables
+    /// are templated with it (`ansible_host: "{{ inventory_hostname }}.example.org"`). `Err`
+    /// is the reason the host is unreachable.
+    pub fn get(
+        &self,
+        scope: &Arc<Scope>,
+        options: &RunOptions,
+        templar: &Templar,
+        host: &str,
+    ) -> Result<Arc<dyn Connection>, String> {
+        let vars = HostVars { templar, scope };
+        let transport = transport(&vars, options, host)?;
         let mut made = self
             .made
             .lock()
@@ -101,13 +120,10 @@ struct HostVars<'a> {
 }
 
 impl HostVars<'_> {
-    /// The first of `names` that is set, templated, as a string; `Err` says which variable
-    /// did not template and why.
+    /// The first of `names` (aliases) set at the highest precedence, templated, as a string;
+    /// `Err` says which variable did not template and why.
     fn get(&self, names: &[&str]) -> Result<Option<String>, String> {
-        let Some((name, raw)) = names
-            .iter()
-            .find_map(|name| self.scope.raw(name).map(|raw| (*name, raw)))
-        else {
+        let Some((name, raw)) = self.scope.raw_alias(names) else {
             return Ok(None);
         };
         self.templar
@@ -131,24 +147,40 @@ fn split_words(text: &str, name: &str) -> Result<Vec<String>, String> {
         .map_err(|e| format!("cannot split {name} ({text:?}) into words: {e}"))
 }
 
+/// What the `connection:` and `remote_user:` keywords of a play or task (inherited through
+/// blocks and roles, templated) say; the `ansible_connection` and `ansible_user` variables win
+/// over them, as in Ansible.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ConnectionKeywords {
+    /// `connection:`.
+    pub connection: Option<String>,
+    /// `remote_user:`.
+    pub remote_user: Option<String>,
+}
+
+impl ConnectionKeywords {
+    /// The play's own keywords, untemplated (connections made before any task runs).
+    pub fn of_play(play: &oxible_playbook::Play) -> Self {
+        let keyword = |name: &str| play.keywords.get(name).map(Value::py_str);
+        Self {
+            connection: keyword("connection"),
+            remote_user: keyword("remote_user"),
+        }
+    }
+}
+
 /// The transport `host` uses and its settings.
-fn transport(
-    vars: &HostVars<'_>,
-    play: &oxible_playbook::Play,
-    options: &RunOptions,
-    host: &str,
-) -> Result<Transport, String> {
+/// The transport `host` uses and its settings. `vars` include [`default_vars`], so the
+/// keywords and command-line options are already folded into the variables.
+fn transport(vars: &HostVars<'_>, options: &RunOptions, host: &str) -> Result<Transport, String> {
     let kind = match vars.get(&["ansible_connection"])? {
         Some(kind) => kind,
-        None => default_kind(play, options, host),
+        None => default_kind(None, options, host),
     };
     let address = vars
         .get(&["ansible_host", "ansible_ssh_host"])?
         .unwrap_or_else(|| host.to_string());
-    let user = vars
-        .get(&["ansible_user", "ansible_ssh_user"])?
-        .or_else(|| play.keywords.get("remote_user").map(Value::py_str))
-        .or_else(|| options.connect.remote_user.clone());
+    let user = vars.get(&["ansible_user", "ansible_ssh_user"])?;
     match kind.as_str() {
         "local" | "ansible.builtin.local" => Ok(Transport::Local),
         "ssh" | "ansible.builtin.ssh" | "paramiko" | "smart" => {
@@ -211,16 +243,11 @@ fn transport(
     }
 }
 
-/// The connection a host without `ansible_connection` uses: the play's `connection:`, else
+/// The connection a host without `ansible_connection` uses: the `connection:` keyword, else
 /// `-c`, else `local` for the implicit localhost and `ssh` for the rest.
-pub(crate) fn default_kind(
-    play: &oxible_playbook::Play,
-    options: &RunOptions,
-    host: &str,
-) -> String {
-    play.keywords
-        .get("connection")
-        .map(Value::py_str)
+fn default_kind(keyword: Option<&str>, options: &RunOptions, host: &str) -> String {
+    keyword
+        .map(str::to_string)
         .or_else(|| options.connection.clone())
         .unwrap_or_else(|| {
             if oxible_inventory::LOCALHOST_NAMES.contains(&host) {
@@ -237,10 +264,9 @@ pub(crate) fn default_kind(
 /// `ansible_connection`, `ansible_user` when `remote_user`/`-u` set one, `ansible_timeout`.
 /// The executor puts them below every other variable.
 pub(crate) fn default_vars(
-    play: &oxible_playbook::Play,
+    keywords: &ConnectionKeywords,
     options: &RunOptions,
     host: &str,
-    remote_user: Option<String>,
 ) -> oxible_yaml::Map {
     let mut vars = oxible_yaml::Map::new();
     let mut set = |name: &str, value: Value| {
@@ -249,9 +275,13 @@ pub(crate) fn default_vars(
     set("ansible_host", Value::from(host));
     set(
         "ansible_connection",
-        Value::from(default_kind(play, options, host).as_str()),
+        Value::from(default_kind(keywords.connection.as_deref(), options, host).as_str()),
     );
-    if let Some(user) = remote_user {
+    if let Some(user) = keywords
+        .remote_user
+        .clone()
+        .or_else(|| options.connect.remote_user.clone())
+    {
         set("ansible_user", Value::from(user.as_str()));
     }
     set(

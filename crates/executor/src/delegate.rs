@@ -31,13 +31,16 @@ impl TaskRun<'_, '_> {
 
     /// The connection to the delegated host `name`, as the host's own would be made.
     pub(crate) fn delegated_connection(&self, name: &str) -> Result<Arc<dyn Connection>, String> {
-        self.play.connections.get(
-            self.play.inventory,
-            self.play.play,
-            self.play.options,
-            self.play.templar,
+        let play = self.play;
+        let scope = crate::connections::Connections::play_scope(
+            play.inventory,
+            play.play,
+            play.options,
+            play.templar,
             name,
-        )
+        );
+        play.connections
+            .get(&scope, play.options, play.templar, name)
     }
 
     /// Marks `result` as run on the delegated host `name`.

@@ -1,10 +1,7 @@
 //! What the executor keeps per host during a run: its connection, the variables tasks gave it
 //! (`set_fact`, `register`, `include_vars`, facts), its failure state and pending handlers.
 
-use std::sync::Arc;
-
 use indexmap::IndexSet;
-use oxible_connection::Connection;
 use oxible_yaml::{Map, Value};
 
 use crate::events::Event;
@@ -14,8 +11,6 @@ use crate::events::Event;
 pub(crate) struct HostState {
     /// `inventory_hostname`.
     pub name: String,
-    /// How to reach it, or why it cannot be reached.
-    pub conn: Result<Arc<dyn Connection>, String>,
     /// Gathered facts.
     pub facts: Map,
     /// `include_vars` results.
@@ -39,11 +34,10 @@ pub(crate) struct HostState {
 }
 
 impl HostState {
-    /// A fresh host reached through `conn`.
-    pub fn new(name: &str, conn: Result<Arc<dyn Connection>, String>) -> Self {
+    /// A fresh host.
+    pub fn new(name: &str) -> Self {
         Self {
             name: name.to_string(),
-            conn,
             facts: Map::new(),
             include_vars: Map::new(),
             set_facts: Map::new(),

@@ -314,12 +314,7 @@ async fn run_playbooks(
                 let mut hosts: Vec<HostState> = batch
                     .iter()
                     .filter(|name| !departed.contains(*name))
-                    .map(|name| {
-                        HostState::new(
-                            name,
-                            connections.get(inventory, play, options, &templar, name),
-                        )
-                    })
+                    .map(|name| HostState::new(name))
                     .collect();
                 let flow = if hosts.is_empty() {
                     Flow::Continue

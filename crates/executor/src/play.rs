@@ -499,7 +499,17 @@ impl PlayRun<'_> {
             raw.insert(Value::from("gather_subset"), subset.clone());
         }
         for host in hosts.iter_mut().filter(|h| h.active()) {
-            let (status, result) = match &host.conn {
+            let scope = crate::connections::Connections::play_scope(
+                self.inventory,
+                self.play,
+                self.options,
+                self.templar,
+                &host.name,
+            );
+            let conn = self
+                .connections
+                .get(&scope, self.options, self.templar, &host.name);
+            let (status, result) = match &conn {
                 Ok(conn) => {
                     let target = oxible_modules::Target {
                         conn: conn.as_ref(),

@@ -108,18 +108,18 @@ impl<'p> TaskRun<'_, 'p> {
         let play = self.play;
         let mut scope = Scope::new(play.templar);
         // Lowest of all (pushed first within the lowest source): what Ansible's PlayContext
-        // adds for connection variables nothing else defines.
-        let remote_user = self
-            .keyword("remote_user")
-            .map(Value::py_str)
-            .or_else(|| play.options.connect.remote_user.clone());
+        // adds for connection variables nothing else defines, from the task's (inherited)
+        // `connection:` and `remote_user:` keywords (templated when read, as variables).
+        let keywords = crate::connections::ConnectionKeywords {
+            connection: self.keyword("connection").map(Value::py_str),
+            remote_user: self.keyword("remote_user").map(Value::py_str),
+        };
         scope.push(
             VarSource::RoleDefaults,
             Arc::new(crate::connections::default_vars(
-                play.play,
+                &keywords,
                 play.options,
                 &host.name,
-                remote_user,
             )),
         );
         for defaults in &play.role_defaults {
@@ -519,7 +519,7 @@ impl<'p> TaskRun<'_, 'p> {
                     self.run_module(&self.task.action.module, host, args, settings)
                         .await
                 }
-                Err(err) => self.failed_template(&err),
+                Err(failed) => failed,
             },
         }
     }
@@ -583,13 +583,29 @@ impl<'p> TaskRun<'_, 'p> {
         failed(&format!("{}{place}", diagnostic.message))
     }
 
-    /// The task's `environment` (inherited ones first, the task's last), escalation and
-    /// delegation on `host`.
+    /// The task's connection, `environment` (inherited ones first, the task's last),
+    /// escalation and delegation on `host`, or the failed result saying why they cannot be
+    /// had (a template error, an unknown become method).
     pub(crate) fn target_settings(
         &self,
         host: &HostState,
         scope: &Arc<Scope>,
-    ) -> Result<TargetSettings, TemplateError> {
+    ) -> Result<TargetSettings, Ran> {
+        self.settings(host, scope).map_err(|err| match err {
+            SettingsError::Template(err) => self.failed_template(&err),
+            SettingsError::BecomeMethod(name) => task_exception(&format!(
+                "Invalid become method specified, could not find matching plugin: '{name}'. \
+                 Valid become methods: {}.",
+                BecomeMethod::NAMES.join(", ")
+            )),
+        })
+    }
+
+    fn settings(
+        &self,
+        host: &HostState,
+        scope: &Arc<Scope>,
+    ) -> Result<TargetSettings, SettingsError> {
         let mut env = Vec::new();
         let templar = self.play.templar;
         let layers = self
@@ -621,18 +637,25 @@ impl<'p> TaskRun<'_, 'p> {
             .and_then(|raw| self.play.templar.template(raw, scope).ok())
             .map(|value| value.py_str())
             .filter(|p| !p.is_empty() && !p.starts_with("auto"));
+        let conn = match self.delegate(host, scope)? {
+            Some(name) => self.delegated_connection(&name),
+            None => self
+                .play
+                .connections
+                .get(scope, self.play.options, templar, &host.name),
+        };
         Ok(TargetSettings {
+            conn,
             env,
             become_,
             python,
-            delegate: self.delegate(host, scope)?,
         })
     }
 
     /// The escalation the task asks for: `ansible_become*` variables, else the task's (and
     /// inherited) keywords, else `-b`/`--become-user`/`--become-method`; none when the target
     /// user is the one already logged in (Ansible without `become_allow_same_user`).
-    fn become_settings(&self, scope: &Arc<Scope>) -> Result<Option<Become>, TemplateError> {
+    fn become_settings(&self, scope: &Arc<Scope>) -> Result<Option<Become>, SettingsError> {
         let templar = self.play.templar;
         let options = &self.play.options.become_;
         let var = |names: &[&str]| -> Result<Option<Value>, TemplateError> {
@@ -674,10 +697,11 @@ impl<'p> TaskRun<'_, 'p> {
         }
         let method = match setting(&["ansible_become_method"], "become_method")?
             .or_else(|| options.method.clone())
-            .as_deref()
         {
-            Some("su" | "ansible.builtin.su") => BecomeMethod::Su,
-            _ => BecomeMethod::Sudo,
+            Some(name) => {
+                BecomeMethod::from_name(&name).ok_or(SettingsError::BecomeMethod(name))?
+            }
+            None => BecomeMethod::default(),
         };
         let password = match var(&["ansible_become_password", "ansible_become_pass"])? {
             Some(value) => Some(value.py_str()),
@@ -690,18 +714,13 @@ impl<'p> TaskRun<'_, 'p> {
         }))
     }
 
-    /// The connection the task uses on `host` (the delegated host's, if delegated), or the
-    /// unreachable result.
+    /// The connection the task uses (the delegated host's, if delegated), or the unreachable
+    /// result.
     pub(crate) fn connection(
         &self,
-        host: &HostState,
         settings: &TargetSettings,
     ) -> Result<Arc<dyn oxible_connection::Connection>, Ran> {
-        let conn = match &settings.delegate {
-            Some(name) => self.delegated_connection(name),
-            None => host.conn.clone(),
-        };
-        conn.map_err(|reason| {
+        settings.conn.clone().map_err(|reason| {
             let mut result = Map::new();
             result.insert(Value::from("msg"), Value::from(reason.as_str()));
             result.insert(Value::from("unreachable"), Value::from(true));
@@ -756,7 +775,7 @@ impl<'p> TaskRun<'_, 'p> {
             Ok(args) => args,
             Err(err) => return failed(&err.to_string()),
         };
-        let conn = match self.connection(host, &settings) {
+        let conn = match self.connection(&settings) {
             Ok(conn) => conn,
             Err(unreachable) => return unreachable,
         };
@@ -1174,12 +1193,26 @@ impl Retry {
 
 /// What the task's module runs with on the target besides its arguments.
 pub(crate) struct TargetSettings {
+    /// How the task reaches its host, or why it cannot.
+    conn: Result<Arc<dyn oxible_connection::Connection>, String>,
     env: Vec<(String, String)>,
     become_: Option<Become>,
     /// `ansible_python_interpreter`, unless it asks for discovery (`auto*`).
     python: Option<String>,
-    /// The host the task is delegated to.
-    delegate: Option<String>,
+}
+
+/// Why a task's target settings could not be had.
+enum SettingsError {
+    /// A keyword or variable did not template.
+    Template(TemplateError),
+    /// `become_method` names no method oxible has.
+    BecomeMethod(String),
+}
+
+impl From<TemplateError> for SettingsError {
+    fn from(err: TemplateError) -> Self {
+        Self::Template(err)
+    }
 }
 
 fn loop_not_list(value: &Value) -> TemplateError {
@@ -1213,7 +1246,7 @@ fn skipped(false_condition: &Value) -> Ran {
 /// the escalation failed (wrong or missing become password), which fails the task.
 pub(crate) fn connection_failure(err: &oxible_connection::ConnectionError) -> Ran {
     if let oxible_connection::ConnectionError::Become(reason) = err {
-        return failed(reason);
+        return task_exception(reason);
     }
     // As ansible-core 2.19 words it: `Task failed: <the connection's reason>`.
     let reason = match err {
@@ -1292,12 +1325,20 @@ fn timed_out(seconds: u64) -> Ran {
         Value::from("period"),
         Value::from(i64::try_from(seconds).unwrap_or(i64::MAX)),
     );
-    let mut summary = Map::new();
-    summary.insert(Value::from("msg"), Value::from(reason.as_str()));
-    summary.insert(Value::from("context"), Value::from("task"));
-    let mut ran = failed(&format!("Task failed: {reason}"));
+    let mut ran = task_exception(&reason);
     ran.result
         .insert(Value::from("timedout"), Value::map(timedout));
+    ran
+}
+
+/// The failed result of an error raised while running a task (not a module's own failure),
+/// as ansible-core 2.19 reports one: `Task failed: <reason>`, with the error's summary as
+/// `exception` (shown as `(traceback unavailable)` when registered).
+pub(crate) fn task_exception(reason: &str) -> Ran {
+    let mut summary = Map::new();
+    summary.insert(Value::from("msg"), Value::from(reason));
+    summary.insert(Value::from("context"), Value::from("task"));
+    let mut ran = failed(&format!("Task failed: {reason}"));
     ran.result
         .insert(Value::from("exception"), Value::map(summary));
     ran

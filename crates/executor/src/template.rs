@@ -84,7 +84,7 @@ impl TaskRun<'_, '_> {
         }
         match self.target_settings(host, &scope) {
             Ok(settings) => self.run_module("copy", host, &copy_args, settings).await,
-            Err(err) => self.failed_template(&err),
+            Err(failed) => failed,
         }
     }
 }

@@ -77,9 +77,9 @@ impl TaskRun<'_, '_> {
         };
         let settings = match self.target_settings(host, scope) {
             Ok(settings) => settings,
-            Err(err) => return self.failed_template(&err),
+            Err(failed) => return failed,
         };
-        let conn = match self.connection(host, &settings) {
+        let conn = match self.connection(&settings) {
             Ok(conn) => conn,
             Err(unreachable) => return unreachable,
         };

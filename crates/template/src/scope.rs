@@ -114,6 +114,18 @@ impl Scope {
         self.layers.iter().rev().find_map(|(_, map)| map.get(&key))
     }
 
+    /// The first of `names` (aliases, such as `ansible_host` and `ansible_ssh_host`) defined
+    /// by the highest layer that defines any of them, with its raw value: an alias a user sets
+    /// anywhere beats a default set below it (Ansible adds its connection defaults only when
+    /// no alias is set).
+    pub fn raw_alias<'n>(&self, names: &[&'n str]) -> Option<(&'n str, &Value)> {
+        self.layers.iter().rev().find_map(|(_, map)| {
+            names
+                .iter()
+                .find_map(|name| map.get(&Value::string(*name)).map(|value| (*name, value)))
+        })
+    }
+
     /// The names of every variable in scope, each once, lowest layer first.
     pub fn names(&self) -> Vec<String> {
         let mut seen = indexmap::IndexSet::new();
