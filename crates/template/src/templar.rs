@@ -8,7 +8,7 @@
 //! filter, while `is defined` and `default()` still see them.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use minijinja::value::Value as Jinja;
 use minijinja::{Environment, UndefinedBehavior};
@@ -34,8 +34,9 @@ pub struct Templar {
     values: Arc<Environment<'static>>,
     /// For bare expressions (`when`, `changed_when`, `failed_when`, `until`, `assert.that`,
     /// `debug.var`): string literals unescape as in Jinja2, since ansible-core escapes
-    /// backslashes only inside `{{ … }}`.
-    expressions: Arc<Environment<'static>>,
+    /// backslashes only inside `{{ … }}`. Built on first use: a syntax check or a listing
+    /// never evaluates one, and building an environment registers every filter again.
+    expressions: Arc<OnceLock<Environment<'static>>>,
     /// For template files: the trailing newline is kept, as the `template` module does; one
     /// environment per [`TextOptions`] asked for, built on first use.
     text: Arc<Mutex<HashMap<TextOptions, Arc<Environment<'static>>>>>,
@@ -127,7 +128,7 @@ impl Templar {
     pub fn new() -> Self {
         Self {
             values: Arc::new(environment(false, TextOptions::default(), true)),
-            expressions: Arc::new(environment(false, TextOptions::default(), false)),
+            expressions: Arc::default(),
             text: Arc::default(),
         }
     }
@@ -192,7 +193,13 @@ impl Templar {
 
     /// Evaluates a bare expression (`when`, `until`, `assert.that`, `debug.var`).
     pub fn evaluate(&self, expr: &str, scope: &Arc<Scope>) -> Result<Value, TemplateError> {
-        evaluate_in(&self.expressions, expr, scope)
+        evaluate_in(self.expressions(), expr, scope)
+    }
+
+    /// The environment for bare expressions, built on first use.
+    fn expressions(&self) -> &Environment<'static> {
+        self.expressions
+            .get_or_init(|| environment(false, TextOptions::default(), false))
     }
 
     /// Evaluates a conditional as `when:` does: a bool stays itself, a string is an
@@ -214,7 +221,7 @@ impl Templar {
                 // `{{ … }}`.
                 let value = match strip_whole_expression(text) {
                     Some(expr) => evaluate_in(&self.values, expr, scope)?,
-                    None => evaluate_in(&self.expressions, text, scope)?,
+                    None => evaluate_in(self.expressions(), text, scope)?,
                 };
                 match value.kind {
                     ValueKind::Bool(b) => Ok(b),
