@@ -97,10 +97,18 @@ def result(samples: dict) -> dict:
     return out
 
 
+STARTUP_TASKS = 500  # a playbook as big as a real site.yml with its roles
+
+
+def startup_runs(args) -> int:
+    """How many times the startup scenario runs each command per tool (no pairs, no warm-up)."""
+    return 3 if args.smoke else 30
+
+
 def startup(bench: Bench) -> dict:
-    (bench.work / "startup.yml").write_text(playbooks.startup(500))
+    (bench.work / "startup.yml").write_text(playbooks.startup(STARTUP_TASKS))
     (bench.work / "startup.ini").write_text("localhost ansible_connection=local\n")
-    runs = 3 if bench.args.smoke else 30
+    runs = startup_runs(bench.args)
     rows = {}
     for label, args in (("--version", ["--version"]),
                         ("syntax-check", ["-i", "startup.ini", "startup.yml", "--syntax-check"])):
@@ -283,6 +291,9 @@ def main():
             if name == "memory":  # its own playbook and pair count
                 own = dict(settings, tasks=MEMORY_UNITS * 10,
                            pairs=1 if args.smoke else MEMORY_PAIRS)
+            elif name == "startup":  # its own playbook, runs instead of pairs, no Mitogen
+                own = dict(settings, tasks=STARTUP_TASKS, runs=startup_runs(args),
+                           tools=[t for t in settings["tools"] if t != "mitogen"])
             scen[name] = {"settings": own, "results": scen[name]}
             # Written after every scenario: a long run that is stopped keeps what it measured.
             text = write(results, args.out)

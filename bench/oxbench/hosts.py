@@ -1,6 +1,7 @@
 """Container hosts for the remote scenarios, from the test suite's scripts (tests/hosts): start
 N, write inventories for the first k of them, reset their work directory, remove them."""
 import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,8 +16,12 @@ class Hosts:
         self.prefix = prefix
         self.work = work
         inventory = work / f"{prefix}.ini"
-        subprocess.run([SCRIPTS / "start.sh", str(n), prefix, inventory], check=True,
-                       stdout=subprocess.DEVNULL)
+        try:
+            subprocess.run([SCRIPTS / "start.sh", str(n), prefix, inventory], check=True,
+                           stdout=subprocess.DEVNULL)
+        except BaseException:
+            self.close()  # the hosts started before the failure (or ^C) go too
+            raise
         self.ports = []
         self.key = None
         for line in inventory.read_text().splitlines():
@@ -46,4 +51,9 @@ class Hosts:
             list(pool.map(rm, self.containers[:k]))
 
     def close(self):
-        subprocess.run([SCRIPTS / "stop.sh", self.prefix], stdout=subprocess.DEVNULL)
+        """Removes the hosts; when that fails, says which containers are left behind."""
+        done = subprocess.run([SCRIPTS / "stop.sh", self.prefix], stdout=subprocess.DEVNULL)
+        if done.returncode != 0:
+            print(f"bench: containers labelled oxible-test={self.prefix} may be left behind "
+                  f"(stop.sh exited {done.returncode}); remove them with "
+                  f"tests/hosts/stop.sh {self.prefix}", file=sys.stderr)

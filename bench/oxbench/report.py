@@ -52,8 +52,12 @@ def _targets(s):
 
 
 def _settings(st) -> list:
-    line = (f"Run {st['date']}: {', '.join(st['tools'])}; {st['pairs']} pair(s) after "
-            f"{st['warmup']} warm-up run(s) each; the playbook has {st['tasks']} tasks.")
+    if "runs" in st:  # the startup scenario: each command run over and over, tools alternating
+        done = f"{st['runs']} runs of each command, tools alternating, no warm-up"
+    else:
+        done = f"{st['pairs']} pair(s) after {st['warmup']} warm-up run(s) each"
+    line = (f"Run {st['date']}: {', '.join(st['tools'])}; {done}; "
+            f"the playbook has {st['tasks']} tasks.")
     return [line] + [f"Note: {n}" for n in st["notes"]] + [""]
 
 
