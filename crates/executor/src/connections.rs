@@ -74,7 +74,7 @@ impl Connections {
     /// task from that task's variables, so `scope` is the task's (a task's
     /// `vars: {ansible_user: …}` or a `set_fact` of `ansible_host` apply); connection variables
     /// are templated with it (`ansible_host: "{{ inventory_hostname }}.example.org"`). `Err`
-    /// is the reason the host is unreachable.
+    /// says why the settings make no connection (the task fails with it).
     pub fn get(
         &self,
         scope: &Arc<Scope>,
@@ -192,7 +192,7 @@ fn transport(vars: &HostVars<'_>, options: &RunOptions, host: &str) -> Result<Tr
                 ])?
                 .is_some()
             {
-                return Err("Failed to connect to the host via ssh: password authentication (ansible_ssh_pass / ansible_password) is not supported by oxible; use a key (ansible_ssh_private_key_file, --private-key) or an ssh agent".to_string());
+                return Err("password authentication (ansible_ssh_pass / ansible_password) is not supported by oxible's ssh connection; use a key (ansible_ssh_private_key_file, --private-key) or an ssh agent".to_string());
             }
             let port =
                 match vars.get(&["ansible_port", "ansible_ssh_port"])? {
@@ -238,7 +238,7 @@ fn transport(vars: &HostVars<'_>, options: &RunOptions, host: &str) -> Result<Tr
             extra_args: vars.words(&["ansible_docker_extra_args"])?,
         })),
         other => Err(format!(
-            "Failed to connect to the host: the '{other}' connection is not available in oxible"
+            "the connection plugin '{other}' was not found (oxible's connections: local, ssh, docker)"
         )),
     }
 }

@@ -546,7 +546,10 @@ impl PlayRun<'_> {
                         ),
                     }
                 }
-                Err(reason) => (Status::Unreachable, unreachable(reason)),
+                Err(reason) => {
+                    let ran = crate::task::task_exception(reason);
+                    (ran.status, ran.result)
+                }
             };
             if let Some(facts) = result
                 .get(&Value::from("ansible_facts"))
@@ -577,13 +580,4 @@ impl PlayRun<'_> {
             });
         }
     }
-}
-
-/// The result of a host that could not be reached.
-fn unreachable(msg: &str) -> Map {
-    let mut result = Map::new();
-    result.insert(Value::from("changed"), Value::from(false));
-    result.insert(Value::from("msg"), Value::from(msg));
-    result.insert(Value::from("unreachable"), Value::from(true));
-    result
 }

@@ -714,22 +714,18 @@ impl<'p> TaskRun<'_, 'p> {
         }))
     }
 
-    /// The connection the task uses (the delegated host's, if delegated), or the unreachable
-    /// result.
+    /// The connection the task uses (the delegated host's, if delegated), or the failed
+    /// result saying why its settings make none (an unknown connection type, a connection
+    /// variable that does not template): a task failure, as in Ansible; the host is only
+    /// unreachable once connecting fails.
     pub(crate) fn connection(
         &self,
         settings: &TargetSettings,
     ) -> Result<Arc<dyn oxible_connection::Connection>, Ran> {
-        settings.conn.clone().map_err(|reason| {
-            let mut result = Map::new();
-            result.insert(Value::from("msg"), Value::from(reason.as_str()));
-            result.insert(Value::from("unreachable"), Value::from(true));
-            result.insert(Value::from("changed"), Value::from(false));
-            Ran {
-                status: Status::Unreachable,
-                result,
-            }
-        })
+        settings
+            .conn
+            .clone()
+            .map_err(|reason| task_exception(&reason))
     }
 
     /// What a module (or an action's probe) sees of the target: `conn` with the task's
