@@ -32,6 +32,7 @@ fixtures!(
     exec_loop_keywords: false,
     exec_loop_invocation: false,
     exec_loop_register: false,
+    exec_raw: false,
     exec_max_fail: false,
     exec_no_log: false,
     exec_run_once: false,

@@ -1144,9 +1144,11 @@ fn is_current_user(user: &str) -> bool {
 /// Sets `failed` when a result lacks it, as Ansible does (a non-zero `rc` means failed). An
 /// action's own skip (only `changed`, `msg` and `skipped`, as unarchive's `creates` gives it)
 /// keeps without: ansible-core's TaskExecutor returns an `AnsibleActionSkip` before it sets
-/// `failed`, while a module's skipped result (command in check mode) gets it.
+/// `failed`, while a module's skipped result (command in check mode) and an action's plain
+/// `{"skipped": true}` (raw in check mode) get it.
 fn default_failed(result: &mut Map) {
     let action_skip = result.get(&Value::from("skipped")).and_then(Value::as_bool) == Some(true)
+        && result.contains_key(&Value::from("msg"))
         && result
             .keys()
             .all(|k| matches!(k.as_str(), Some("changed" | "msg" | "skipped")));

@@ -81,6 +81,7 @@ mod postgresql_privs;
 mod postgresql_query;
 mod postgresql_user;
 mod pyre;
+mod raw;
 mod registry;
 mod replace;
 mod rpm_key;

@@ -39,11 +39,18 @@ impl Outcome {
     /// dnf actions do), headlined `Task failed: <msg>`: `msg` and an error summary (`exception`
     /// with context `task`) the output reads.
     pub fn action_failure(msg: impl Into<String>) -> Self {
+        Self::raised(msg, "task")
+    }
+
+    /// A failure raised as an error rather than returned by a module, with the error summary
+    /// (`exception`) the output headlines by its `context`: `task` (`Task failed: <msg>`) or
+    /// `action` (`Task failed: Action failed: <msg>`, an action plugin's own failure).
+    pub fn raised(msg: impl Into<String>, context: &str) -> Self {
         let msg = msg.into();
         let mut outcome = Self::failure(msg.as_str());
         let mut exception = Map::new();
         exception.insert(Value::from("msg"), Value::from(msg));
-        exception.insert(Value::from("context"), Value::from("task"));
+        exception.insert(Value::from("context"), Value::from(context));
         outcome.set("exception", Value::map(exception));
         outcome
     }

@@ -10,6 +10,7 @@ use crate::Module;
 static MODULES: &[&dyn Module] = &[
     &crate::command::Command,
     &crate::command::Shell,
+    &crate::raw::Raw,
     &crate::ping::Ping,
     &crate::setup::Setup,
     &crate::file::File,
