@@ -4,7 +4,8 @@
 //! restarts, reloads, enables, disables, masks it through `systemd` and `service` (which must
 //! dispatch to systemd: `ansible_service_mgr` is shown), reads `service_facts`, and drives a
 //! user unit with `scope: user` through root's user manager (and fails for a user that has
-//! none); it runs in check mode first (nothing may change on either host), then for real. `converge.yml` runs twice, the
+//! none); it runs in check mode first (nothing may change on either host), then for real.
+//! `hostname.yml` runs Ansible's systemd strategy (hostnamectl) the same way. `converge.yml` runs twice, the
 //! second time with changed=0. Compared each time: exit code, output line for line, and
 //! `systemctl is-active`/`is-enabled` of the units on both hosts.
 
@@ -24,7 +25,8 @@ const STATE: &str = "systemctl is-system-running --wait >/dev/null 2>&1; \
     echo \"oxuser $(systemctl --global is-enabled oxuser 2>&1)\"; \
     echo \"oxuser user $(XDG_RUNTIME_DIR=/run/user/0 systemctl --user is-active oxuser 2>&1) \
       $(XDG_RUNTIME_DIR=/run/user/0 systemctl --user is-enabled oxuser 2>&1)\"; \
-    ls /etc/systemd/system/oxsleep.service /etc/rc2.d/*oxinit 2>&1; true";
+    ls /etc/systemd/system/oxsleep.service /etc/rc2.d/*oxinit 2>&1; \
+    hostnamectl --pretty status; cat /etc/machine-info 2>&1; true";
 
 fn dir() -> PathBuf {
     fixtures_dir().join("systemd")
@@ -92,4 +94,16 @@ fn systemd_matches_ansible() {
         }
     }
     pair::assert_same_state(&hosts, "units after converge", STATE);
+
+    let before = hosts.exec(1, STATE);
+    let (ansible, oxible) = both(&hosts, "hostname.yml", &["--check", "--diff"]);
+    assert_same("hostname.yml --check", &ansible, &oxible);
+    assert_eq!(
+        hosts.exec(1, STATE),
+        before,
+        "hostname check mode changed h2"
+    );
+    let (ansible, oxible) = both(&hosts, "hostname.yml", &["--diff"]);
+    assert_same("hostname.yml", &ansible, &oxible);
+    pair::assert_same_state(&hosts, "pretty hostname", STATE);
 }

@@ -10,7 +10,7 @@
 use oxible_shell::quote;
 use oxible_yaml::{Map, Value};
 
-use crate::system::{probe, section};
+use crate::system::{probe, section, sections};
 use crate::{ArgSpec, ArgType, Args, ModuleError, Outcome, Target};
 
 const SPEC: &[ArgSpec] = &[
@@ -127,6 +127,9 @@ fn section_name(s: Strategy) -> &'static str {
     }
 }
 
+/// What [`fqdn`] reads: the kernel's name and its `getent hosts` line.
+const FQDN_PROBE: &str = "h=$(uname -n); getent hosts \"$h\" | head -1; echo \"@@$h\"";
+
 async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     let name = args.str("name").unwrap_or_default().to_string();
     // One probe: whether systemd runs the host, the distribution, the names every strategy
@@ -139,10 +142,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         "ID",
         ". /etc/os-release 2>/dev/null; echo \"$ID\"",
     ));
-    script.push_str(&section(
-        "FQDN",
-        "h=$(uname -n); getent hosts \"$h\" | head -1; echo \"@@$h\"",
-    ));
+    script.push_str(&section("FQDN", FQDN_PROBE));
     script.push_str(&section(
         "SYSTEMD_NAMES",
         &format!(
@@ -186,11 +186,6 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
             names.trim()
         )));
     }
-    if s == Strategy::Systemd && name.len() > 64 {
-        return Ok(Outcome::failure(
-            "name cannot be longer than 64 characters on systemd servers, try a shorter name",
-        ));
-    }
     let mut lines = names.lines().map(str::trim);
     let (current, permanent) = (
         lines.next().unwrap_or_default().to_string(),
@@ -213,7 +208,17 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
             }
         }
     }
+    // Ansible's facts name the fqdn of the kernel's name once the module has set it.
+    let mut fqdn_probe = found.get("FQDN").cloned().unwrap_or_default();
     if changed && !target.check_mode && !script.is_empty() {
+        script.push_str(&section("FQDN", FQDN_PROBE));
+        // Ansible's systemd strategy refuses the name as it is about to set it (not in check
+        // mode, not when nothing changes).
+        if s == Strategy::Systemd && name.len() > 64 {
+            return Ok(Outcome::failure(
+                "name cannot be longer than 64 characters on systemd servers, try a shorter name",
+            ));
+        }
         let out = target.run(&script, None, None).await?;
         if out.rc != 0 {
             return Ok(Outcome::failure(format!(
@@ -223,6 +228,9 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
                 out.stderr_text()
             )));
         }
+        if let Some(after) = sections(&out.stdout_text()).remove("FQDN") {
+            fqdn_probe = after;
+        }
     }
     let before = if name != current {
         &current
@@ -231,7 +239,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
     };
     let mut outcome = Outcome::changed(changed);
     outcome.set("name", name.as_str());
-    let fqdn = fqdn(found.get("FQDN").map(String::as_str).unwrap_or_default());
+    let fqdn = fqdn(&fqdn_probe);
     let mut facts = Map::new();
     for (key, value) in [
         (
