@@ -303,10 +303,61 @@ pub(crate) fn mask(text: &str, paths: &[(&str, &str)]) -> String {
     }
     let mut masked = String::with_capacity(out.len());
     for line in out.lines() {
-        masked.push_str(&mask_timings(line));
+        let line_masked = mask_jobs(&mask_timings(line));
+        if line_masked.trim().is_empty() && !line.trim().is_empty() {
+            continue; // a line that only held a results_file
+        }
+        masked.push_str(&line_masked);
         masked.push('\n');
     }
     masked
+}
+
+/// Async job ids (`j123456789.4242`) replaced by `<JID>`, and Ansible's `"results_file": "…"`
+/// key dropped: oxible keeps async jobs on the controller, with no results file on the target
+/// (docs/COMPATIBILITY.md).
+fn mask_jobs(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = rest.find("\"results_file\": \"") {
+        out.push_str(&rest[..at]);
+        let value = &rest[at + "\"results_file\": \"".len()..];
+        let end = value.find('"').map_or(value.len(), |e| e + 1);
+        let after = &value[end..];
+        rest = after
+            .strip_prefix(", ")
+            .or_else(|| after.strip_prefix(','))
+            .unwrap_or(after);
+    }
+    out.push_str(rest);
+    let mut masked = String::with_capacity(out.len());
+    let mut chars = out.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let jid_len = jid_at(&out[i..]);
+        if c == 'j' && jid_len > 0 && !out[..i].ends_with(|p: char| p.is_alphanumeric()) {
+            masked.push_str("<JID>");
+            for _ in 1..jid_len {
+                chars.next();
+            }
+        } else {
+            masked.push(c);
+        }
+    }
+    masked
+}
+
+/// The length of the job id `text` starts with (`j<digits>.<digits>`), 0 if none.
+fn jid_at(text: &str) -> usize {
+    let Some(rest) = text.strip_prefix('j') else {
+        return 0;
+    };
+    let digits = |s: &str| s.bytes().take_while(u8::is_ascii_digit).count();
+    let head = digits(rest);
+    if head == 0 || rest.as_bytes().get(head) != Some(&b'.') {
+        return 0;
+    }
+    let tail = digits(&rest[head + 1..]);
+    if tail == 0 { 0 } else { 1 + head + 1 + tail }
 }
 
 /// Replaces the values of `"delta"`, `"start"` and `"end"` keys in a JSON-ish line.

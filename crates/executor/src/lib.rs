@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 
 mod actions;
+mod async_jobs;
 mod batches;
 mod censor;
 mod connections;
@@ -172,22 +173,19 @@ pub async fn run(
     sink: &dyn EventSink,
 ) -> Result<Stats, RunError> {
     let inventory = &RunInventory::new(inventory);
-    let stats = Mutex::new(Stats::default());
-    let start_at = Mutex::new(options.start_at_task.clone());
-    let connections = connections::Connections::default();
-    let outcome = run_playbooks(
-        playbooks,
-        inventory,
-        options,
-        sink,
-        &connections,
-        &stats,
-        &start_at,
-    )
-    .await;
-    connections.close_all().await;
+    let shared = RunShared {
+        connections: connections::Connections::default(),
+        jobs: async_jobs::AsyncJobs::default(),
+        stats: Mutex::new(Stats::default()),
+        start_at: Mutex::new(options.start_at_task.clone()),
+    };
+    let outcome = run_playbooks(playbooks, inventory, options, sink, &shared).await;
+    // Jobs left running (`poll: 0`) need their connections until they end.
+    shared.jobs.wait_all().await;
+    shared.connections.close_all().await;
     outcome?;
-    let stats = stats
+    let stats = shared
+        .stats
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let (Some(save_path), Some(playbook)) = (&options.retry_files, playbooks.last()) {
@@ -243,16 +241,32 @@ fn write_retry_file(
     }
 }
 
+/// What every play of a run shares.
+struct RunShared {
+    /// One connection per host and settings, for the whole run.
+    connections: connections::Connections,
+    /// Async jobs left running (`poll: 0`), by jid.
+    jobs: async_jobs::AsyncJobs,
+    /// The recap's counters.
+    stats: Mutex<Stats>,
+    /// `--start-at-task` until a task matches it.
+    start_at: Mutex<Option<String>>,
+}
+
 /// The plays of `playbooks` in order, until one ends the run.
 async fn run_playbooks(
     playbooks: &[Playbook],
     inventory: &RunInventory<'_>,
     options: &RunOptions,
     sink: &dyn EventSink,
-    connections: &connections::Connections,
-    stats: &Mutex<Stats>,
-    start_at: &Mutex<Option<String>>,
+    shared: &RunShared,
 ) -> Result<(), RunError> {
+    let RunShared {
+        connections,
+        jobs,
+        stats,
+        start_at,
+    } = shared;
     let templar = Templar::new();
     // Hosts that failed or were unreachable: they sit out every later play.
     let mut departed: HashSet<String> = HashSet::new();
@@ -302,6 +316,7 @@ async fn run_playbooks(
                     sink,
                     stats,
                     connections,
+                    jobs,
                     hosts: selection.hosts.clone(),
                     batch: batch.clone(),
                     break_play: AtomicBool::new(false),

@@ -26,6 +26,8 @@ pub(crate) struct PlayRun<'p> {
     pub stats: &'p Mutex<Stats>,
     /// The run's connections, shared by every play.
     pub connections: &'p crate::connections::Connections,
+    /// The run's async jobs left running (`poll: 0`), by jid.
+    pub jobs: &'p crate::async_jobs::AsyncJobs,
     /// The play's hosts, in order (for magic variables).
     pub hosts: Vec<String>,
     /// The hosts of the batch running now (`serial`), in order.

@@ -11,6 +11,7 @@ use oxible_template::{MagicVars, Scope, TemplateError, VarSource, run_lookup, wi
 use oxible_yaml::{Map, Span, Value, ValueKind};
 
 use crate::actions;
+use crate::async_jobs::{self, AsyncMode};
 use crate::context::Inherited;
 use crate::events::{Event, Status};
 use crate::host::HostState;
@@ -468,7 +469,23 @@ impl<'p> TaskRun<'_, 'p> {
             Err(err) => return self.failed_template(&err),
         };
         let module = oxible_playbook::short_name(&self.task.action.module);
+        match self.async_mode(scope) {
+            Ok(Some(_)) if NO_ASYNC.contains(&module) || actions::is_action(module) => {
+                let mut result = Map::new();
+                let msg = format!("This action ({module}) does not support async.");
+                result.insert(Value::from("failed"), Value::from(true));
+                result.insert(Value::from("msg"), Value::from(msg.as_str()));
+                result.insert(Value::from("exception"), error_summary_of(&msg, "task"));
+                return Ran {
+                    status: Status::Failed,
+                    result,
+                };
+            }
+            Ok(_) => {}
+            Err(err) => return self.failed_template(&err),
+        }
         let mut ran = match module {
+            "async_status" => self.async_status(&args).await,
             "include_vars" => self.include_vars(&args, host),
             "template" => self.template(&args, host, extra.clone()).await,
             "pause" => self.pause(&args, host).await,
@@ -645,11 +662,36 @@ impl<'p> TaskRun<'_, 'p> {
                 .get(scope, self.play.options, templar, &host.name),
         };
         Ok(TargetSettings {
+            async_mode: self.async_mode(scope)?,
             conn,
             env,
             become_,
             python,
         })
+    }
+
+    /// The task's `async` and `poll` keywords (templated): `None` unless `async` asks for a
+    /// positive number of seconds; `poll` defaults to Ansible's 15.
+    fn async_mode(&self, scope: &Arc<Scope>) -> Result<Option<AsyncMode>, TemplateError> {
+        let number = |keyword: &str, default: u64| -> Result<u64, TemplateError> {
+            let Some(raw) = self.keyword(keyword) else {
+                return Ok(default);
+            };
+            let text = self.play.templar.template(raw, scope)?.py_str();
+            text.trim().parse::<u64>().map_err(|_| TemplateError {
+                kind: oxible_template::TemplateErrorKind::Evaluation,
+                message: format!(
+                    "the task's {keyword} must be a whole number of seconds, got '{text}'"
+                ),
+                template: String::new(),
+                range: None,
+            })
+        };
+        let limit = number("async", 0)?;
+        Ok((limit > 0).then_some(AsyncMode {
+            limit,
+            poll: number("poll", async_jobs::DEFAULT_POLL)?,
+        }))
     }
 
     /// The escalation the task asks for: `ansible_become*` variables, else the task's (and
@@ -775,33 +817,117 @@ impl<'p> TaskRun<'_, 'p> {
             Ok(conn) => conn,
             Err(unreachable) => return unreachable,
         };
+        let async_mode = settings.async_mode;
         let target = self.target(conn.as_ref(), host, settings);
-        match module.run(&target, args).await {
-            Ok(outcome) => {
-                let status = match (outcome.failed, outcome.changed) {
-                    (true, _) => Status::Failed,
-                    (false, true) => Status::Changed,
-                    (false, false)
-                        if outcome
-                            .values
-                            .get(&Value::from("skipped"))
-                            .and_then(Value::as_bool)
-                            == Some(true) =>
-                    {
-                        Status::Skipped
-                    }
-                    _ => Status::Ok,
-                };
-                Ran {
-                    status,
-                    result: outcome.into_result(),
-                }
+        match async_mode {
+            None => module_ran(module.run(&target, args).await),
+            Some(mode) if mode.poll > 0 => {
+                let job = async { module_ran(module.run(&target, args).await) };
+                async_jobs::poll(job, mode, &host.name, &mut host.pending).await
             }
-            Err(oxible_modules::ModuleError::Connection(err)) => connection_failure(&err),
-            Err(err) => failed(&err.to_string()),
+            Some(mode) => {
+                // A job outlives the task: it owns its connection and settings.
+                let Target {
+                    check_mode,
+                    diff,
+                    become_,
+                    env,
+                    controller_search_path,
+                    host: target_host,
+                    python,
+                    ..
+                } = target;
+                let job = async move {
+                    let target = Target {
+                        conn: conn.as_ref(),
+                        check_mode,
+                        diff,
+                        become_,
+                        env,
+                        controller_search_path,
+                        host: target_host,
+                        python,
+                    };
+                    module_ran(module.run(&target, args).await)
+                };
+                let jid = async_jobs::new_jid();
+                self.play.jobs.start(&jid, job, mode.limit);
+                async_jobs::started(&jid)
+            }
         }
     }
 
+    /// `async_status`: the state of the job `jid` a `poll: 0` task started (`mode: cleanup`
+    /// forgets it), as Ansible's action reports it.
+    async fn async_status(&self, args: &Map) -> Ran {
+        let jid = args
+            .get(&Value::from("jid"))
+            .map(Value::py_str)
+            .unwrap_or_default();
+        let mode = args.get(&Value::from("mode")).map(Value::py_str);
+        let mut result = Map::new();
+        result.insert(Value::from("ansible_job_id"), Value::from(jid.as_str()));
+        if mode.as_deref() == Some("cleanup") {
+            self.play.jobs.forget(&jid);
+            result.insert(Value::from("erased"), Value::from(jid.as_str()));
+            result.insert(Value::from("changed"), Value::from(false));
+            return Ran {
+                status: Status::Ok,
+                result,
+            };
+        }
+        match self.play.jobs.status(&jid).await {
+            async_jobs::JobStatus::Unknown => {
+                let mut ran = failed("could not find job");
+                async_jobs::mark_job(&mut ran.result, &jid, true);
+                async_jobs::empty_output(&mut ran.result);
+                ran
+            }
+            async_jobs::JobStatus::Running => {
+                async_jobs::mark_job(&mut result, &jid, false);
+                result.insert(Value::from("changed"), Value::from(false));
+                Ran {
+                    status: Status::Ok,
+                    result,
+                }
+            }
+            async_jobs::JobStatus::Finished(mut ran) => {
+                async_jobs::mark_job(&mut ran.result, &jid, true);
+                ran
+            }
+        }
+    }
+}
+
+/// What a module's outcome (or error) makes of the task.
+fn module_ran(outcome: Result<oxible_modules::Outcome, oxible_modules::ModuleError>) -> Ran {
+    match outcome {
+        Ok(outcome) => {
+            let status = match (outcome.failed, outcome.changed) {
+                (true, _) => Status::Failed,
+                (false, true) => Status::Changed,
+                (false, false)
+                    if outcome
+                        .values
+                        .get(&Value::from("skipped"))
+                        .and_then(Value::as_bool)
+                        == Some(true) =>
+                {
+                    Status::Skipped
+                }
+                _ => Status::Ok,
+            };
+            Ran {
+                status,
+                result: outcome.into_result(),
+            }
+        }
+        Err(oxible_modules::ModuleError::Connection(err)) => connection_failure(&err),
+        Err(err) => failed(&err.to_string()),
+    }
+}
+
+impl TaskRun<'_, '_> {
     /// `changed_when` / `failed_when`, evaluated with the result registered under its name.
     fn apply_changed_failed_when(
         &self,
@@ -1191,6 +1317,8 @@ impl Retry {
 
 /// What the task's module runs with on the target besides its arguments.
 pub(crate) struct TargetSettings {
+    /// `async`/`poll`, when the task runs its module as a job.
+    async_mode: Option<AsyncMode>,
     /// How the task reaches its host, or why it cannot.
     conn: Result<Arc<dyn oxible_connection::Connection>, String>,
     env: Vec<(String, String)>,
@@ -1211,6 +1339,29 @@ impl From<TemplateError> for SettingsError {
     fn from(err: TemplateError) -> Self {
         Self::Template(err)
     }
+}
+
+/// Actions that refuse `async` in Ansible (their action plugins do not support it): the
+/// controller actions (see `actions::is_action`) and these.
+const NO_ASYNC: &[&str] = &[
+    "template",
+    "copy",
+    "fetch",
+    "unarchive",
+    "include_vars",
+    "pause",
+    "add_host",
+    "group_by",
+    "async_status",
+];
+
+/// An error's summary as a result's `exception` (`msg`, and the `context` the output's
+/// headline names: `task`, `action`).
+pub(crate) fn error_summary_of(msg: &str, context: &str) -> Value {
+    let mut summary = Map::new();
+    summary.insert(Value::from("msg"), Value::from(msg));
+    summary.insert(Value::from("context"), Value::from(context));
+    Value::map(summary)
 }
 
 fn loop_not_list(value: &Value) -> TemplateError {
@@ -1333,12 +1484,9 @@ fn timed_out(seconds: u64) -> Ran {
 /// as ansible-core 2.19 reports one: `Task failed: <reason>`, with the error's summary as
 /// `exception` (shown as `(traceback unavailable)` when registered).
 pub(crate) fn task_exception(reason: &str) -> Ran {
-    let mut summary = Map::new();
-    summary.insert(Value::from("msg"), Value::from(reason));
-    summary.insert(Value::from("context"), Value::from("task"));
     let mut ran = failed(&format!("Task failed: {reason}"));
     ran.result
-        .insert(Value::from("exception"), Value::map(summary));
+        .insert(Value::from("exception"), error_summary_of(reason, "task"));
     ran
 }
 
