@@ -897,37 +897,7 @@ impl<'p> TaskRun<'_, 'p> {
             }
         }
     }
-}
 
-/// What a module's outcome (or error) makes of the task.
-fn module_ran(outcome: Result<oxible_modules::Outcome, oxible_modules::ModuleError>) -> Ran {
-    match outcome {
-        Ok(outcome) => {
-            let status = match (outcome.failed, outcome.changed) {
-                (true, _) => Status::Failed,
-                (false, true) => Status::Changed,
-                (false, false)
-                    if outcome
-                        .values
-                        .get(&Value::from("skipped"))
-                        .and_then(Value::as_bool)
-                        == Some(true) =>
-                {
-                    Status::Skipped
-                }
-                _ => Status::Ok,
-            };
-            Ran {
-                status,
-                result: outcome.into_result(),
-            }
-        }
-        Err(oxible_modules::ModuleError::Connection(err)) => connection_failure(&err),
-        Err(err) => failed(&err.to_string()),
-    }
-}
-
-impl TaskRun<'_, '_> {
     /// `changed_when` / `failed_when`, evaluated with the result registered under its name.
     fn apply_changed_failed_when(
         &self,
@@ -1201,6 +1171,34 @@ impl TaskRun<'_, '_> {
             None => vec![notify.py_str()],
         };
         host.notified.extend(names);
+    }
+}
+
+/// What a module's outcome (or error) makes of the task.
+fn module_ran(outcome: Result<oxible_modules::Outcome, oxible_modules::ModuleError>) -> Ran {
+    match outcome {
+        Ok(outcome) => {
+            let status = match (outcome.failed, outcome.changed) {
+                (true, _) => Status::Failed,
+                (false, true) => Status::Changed,
+                (false, false)
+                    if outcome
+                        .values
+                        .get(&Value::from("skipped"))
+                        .and_then(Value::as_bool)
+                        == Some(true) =>
+                {
+                    Status::Skipped
+                }
+                _ => Status::Ok,
+            };
+            Ran {
+                status,
+                result: outcome.into_result(),
+            }
+        }
+        Err(oxible_modules::ModuleError::Connection(err)) => connection_failure(&err),
+        Err(err) => failed(&err.to_string()),
     }
 }
 
