@@ -152,6 +152,18 @@ impl Pair {
         self
     }
 
+    /// Copies the files `paths` (text) from the first host to the second, so both hold what a
+    /// setup script made only once (a key pair, say).
+    pub fn share(&self, paths: &[&str]) {
+        for path in paths {
+            let text = self.hosts.exec(0, &format!("cat {path}"));
+            self.hosts.exec(
+                1,
+                &format!("cat > {path} <<'OXIBLE_SHARED'\n{text}OXIBLE_SHARED\n"),
+            );
+        }
+    }
+
     /// Runs the fixture `playbook` with both tools at once (see [`both`]).
     pub fn both(&self, playbook: &str, extra: &[&str]) -> (Outcome, Outcome) {
         both(

@@ -26,13 +26,7 @@ const IMAGE: &str = "oxible-test/dnf:bookworm";
 /// Two hosts prepared by `make-repo.sh`, sharing the first one's signing key.
 fn prepared() -> Pair {
     let pair = Pair::start("dnf", Some(IMAGE), &["make-repo.sh"]);
-    for file in ["ox.asc", "ox.fpr"] {
-        let text = pair.hosts.exec(0, &format!("cat /srv/keys/{file}"));
-        pair.hosts.exec(
-            1,
-            &format!("cat > /srv/keys/{file} <<'OXIBLE_KEY'\n{text}OXIBLE_KEY\n"),
-        );
-    }
+    pair.share(&["/srv/keys/ox.asc", "/srv/keys/ox.fpr"]);
     pair
 }
 

@@ -5,7 +5,8 @@
 //! `tests/fixtures/sysmods/setup.sh`; ansible-core (pipelining on) runs each playbook on h1,
 //! oxible on h2. Compared: exit code and output line for line (`--diff` on) in check mode,
 //! which must change nothing, a first run and a second run, which must report changed=0; then
-//! the files the modules edit on both hosts.
+//! the files the modules edit on both hosts. apt_key adding keys runs on hosts of the dnf image,
+//! which has the gpg-agent apt-key needs to import.
 
 use oxible_tests::pair::Pair;
 
@@ -48,6 +49,44 @@ fn converge(pair: &Pair, playbook: &str) {
     );
     pair.converge_twice(playbook, &["--diff"], |_| {});
     pair.same_state(&format!("the state after {playbook}"), STATE);
+}
+
+/// The keys of the keyrings apt_key.yml edits (keyrings listed only when not empty: listing a
+/// keyring that does not exist creates it empty, in check mode too, with both tools).
+const KEYRINGS: &str = r#"for f in /etc/apt/trusted.gpg /etc/apt/trusted.gpg.d/ox.gpg /etc/apt/keyrings/*; do [ -s "$f" ] && echo "== $f" && gpg --no-default-keyring --keyring "$f" --list-keys --with-colons 2>/dev/null | grep -E '^(pub|uid)' | cut -d: -f1,5,10; done; true"#;
+
+/// apt_key adding keys, which needs gpg-agent (the dnf image has it, the base image not): a
+/// key made on the first host and shared, in check mode (nothing may change), then twice; then
+/// the failures.
+#[test]
+fn apt_key_adds_keys_like_ansible() {
+    let pair = Pair::start(
+        "sysmods",
+        Some("oxible-test/dnf:bookworm"),
+        &["apt-key-setup.sh"],
+    );
+    pair.share(&["/srv/keys/ox.asc", "/srv/keys/ox.fpr"]);
+    for i in 0..2 {
+        pair.hosts.exec(
+            i,
+            "gpg --dearmor </srv/keys/ox.asc >/etc/apt/keyrings/gone.gpg",
+        );
+    }
+    let fresh = pair.hosts.exec(1, KEYRINGS);
+    pair.run_same("apt_key.yml --check", "apt_key.yml", &["--check"]);
+    assert_eq!(
+        pair.hosts.exec(1, KEYRINGS),
+        fresh,
+        "apt_key.yml in check mode changed the host"
+    );
+    pair.converge_twice("apt_key.yml", &[], |run| {
+        pair.same_state(
+            &format!("the keyrings after apt_key.yml run {run}"),
+            KEYRINGS,
+        );
+    });
+    pair.run_same("apt_key_errors.yml", "apt_key_errors.yml", &[]);
+    pair.same_state("the keyrings after apt_key_errors.yml", KEYRINGS);
 }
 
 #[test]

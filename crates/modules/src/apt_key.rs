@@ -80,6 +80,15 @@ fn parse_key_id(id: &str) -> Option<(String, String, String)> {
     Some((short, fp, id))
 }
 
+/// `gpg --with-colons input` printing the key listing; when gpg fails, `@@unreadable`, its
+/// stdout, `@@stderr` and its stderr, which Ansible's failure carries.
+fn gpg_read(input: &str) -> String {
+    format!(
+        "e=$(mktemp); if {ENV} gpg --with-colons {input} >\"$e.o\" 2>\"$e\"; then cat \"$e.o\"; \
+         else echo @@unreadable; cat \"$e.o\"; echo @@stderr; cat \"$e\"; fi; rm -f \"$e\" \"$e.o\""
+    )
+}
+
 /// `apt-key` run with `env`, with `--keyring` when given.
 fn apt_key(args: &Args, env: &str) -> String {
     match args.str("keyring") {
@@ -147,7 +156,8 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
                  else wget -q {w}-O \"$k\" {u} 2>\"$k.err\"; fi || {{ e=$(cat \"$k.err\"); \
                  case $e in @@download*) printf '%s' \"$e\";; *) printf '@@download %s' \"$e\";; esac; \
                  rm -f \"$k\" \"$k.err\" \"$k.h\"; exit 0; }}; \
-                 {ENV} gpg --with-colons \"$k\" 2>/dev/null || echo @@unreadable; rm -f \"$k\" \"$k.err\" \"$k.h\"",
+                 {}; rm -f \"$k\" \"$k.err\" \"$k.h\"",
+                gpg_read("\"$k\""),
                 u = quote(url),
                 k = if validate { "" } else { "-k " },
                 w = if validate {
@@ -157,15 +167,10 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
                 },
             ))
         } else if let Some(file) = args.str("file") {
-            Some(format!(
-                "{ENV} gpg --with-colons {} 2>/dev/null || echo @@unreadable",
-                quote(file)
-            ))
+            Some(gpg_read(&quote(file)))
         } else if let Some(data) = args.str("data") {
             stdin = Some(data.as_bytes().to_vec());
-            Some(format!(
-                "{ENV} gpg --with-colons - 2>/dev/null || echo @@unreadable"
-            ))
+            Some(gpg_read("-"))
         } else {
             None
         };
@@ -198,14 +203,15 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
                 err.trim()
             )));
         }
-        if idtext.contains("@@unreadable") {
+        if let Some((_, failed)) = idtext.split_once("@@unreadable\n") {
             let what = match args.str("file") {
                 Some(f) => f.to_string(),
                 None => "inline data".to_string(),
             };
-            return Ok(Outcome::failure(format!(
-                "Unable to extract key from '{what}'"
-            )));
+            let (stdout, stderr) = failed.split_once("@@stderr\n").unwrap_or((failed, ""));
+            let mut failure = Outcome::failure(format!("Unable to extract key from '{what}'"));
+            failure.set("stdout", stdout).set("stderr", stderr);
+            return Ok(failure);
         }
         id = parse_keys(idtext, false).into_iter().next();
     }
@@ -287,8 +293,13 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
                 extra: None,
             }
         } else {
-            outcome.failed = true;
-            outcome.msg = Some("No key to add ... how did i get here?!?!".into());
+            // An id alone names no key to add: changed in check mode, else Ansible's failure
+            // (which keeps the changed flag it set first).
+            outcome.changed = true;
+            if !target.check_mode {
+                outcome.failed = true;
+                outcome.msg = Some("No key to add ... how did i get here?!?!".into());
+            }
             return Ok(outcome);
         }
     } else if !present && keys.contains(&fp) {
