@@ -24,6 +24,8 @@ fixtures!(
     exec_environment: false,
     exec_free: false,
     exec_failures: false,
+    exec_force_handlers: false,
+    exec_force_handlers_cli: false,
     exec_handlers_roles: false,
     exec_include_apply: false,
     exec_include_role: false,

@@ -24,6 +24,8 @@ pub struct Config {
     pub private_key_file: Option<PathBuf>,
     /// `[defaults] become_password_file` / `ANSIBLE_BECOME_PASSWORD_FILE`.
     pub become_password_file: Option<PathBuf>,
+    /// `[defaults] force_handlers` / `ANSIBLE_FORCE_HANDLERS` (default false).
+    pub force_handlers: bool,
     /// `[defaults] retry_files_enabled` / `ANSIBLE_RETRY_FILES_ENABLED` (default false).
     pub retry_files_enabled: bool,
     /// `[defaults] retry_files_save_path` / `ANSIBLE_RETRY_FILES_SAVE_PATH`.
@@ -103,6 +105,8 @@ impl Config {
                 .map(|v| PathBuf::from(expand(&v, &dir))),
             become_password_file: setting("ANSIBLE_BECOME_PASSWORD_FILE", "become_password_file")
                 .map(|v| PathBuf::from(expand(&v, &dir))),
+            force_handlers: setting("ANSIBLE_FORCE_HANDLERS", "force_handlers")
+                .is_some_and(boolean),
             retry_files_enabled: setting("ANSIBLE_RETRY_FILES_ENABLED", "retry_files_enabled")
                 .is_some_and(boolean),
             retry_files_save_path: setting(

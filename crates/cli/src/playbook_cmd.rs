@@ -66,6 +66,10 @@ pub struct Args {
     /// Start the playbook at the task with this name (or matching this glob).
     #[arg(long = "start-at-task")]
     pub start_at_task: Option<String>,
+    /// Run the handlers notified on a host even when it failed (the play keyword
+    /// `force_handlers` overrides this).
+    #[arg(long = "force-handlers")]
+    pub force_handlers: bool,
     /// One-step-at-a-time: confirm each task before running it (refused: oxible runs
     /// unattended).
     #[arg(long = "step")]
@@ -228,6 +232,7 @@ fn execute(
         limit: args.limit.clone(),
         connection: args.connection.clone(),
         start_at_task: args.start_at_task.clone(),
+        force_handlers: args.force_handlers || config.force_handlers,
         connect: crate::remote::connect_options(args, config)?,
         become_: crate::remote::become_options(args, config)?,
         load,

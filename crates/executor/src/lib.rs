@@ -80,6 +80,9 @@ pub struct RunOptions {
     /// `--start-at-task`: tasks before the first one with this name (or matching it as a
     /// glob) are skipped, across plays.
     pub start_at_task: Option<String>,
+    /// `--force-handlers` (or ansible.cfg's `force_handlers`): the default of the play
+    /// keyword `force_handlers`.
+    pub force_handlers: bool,
     /// How hosts are reached (`-u`, `--private-key`, ansible.cfg's ssh settings).
     pub connect: ConnectOptions,
     /// Privilege escalation asked for on the command line (`-b`, `--become-user`, `-K`).
@@ -303,6 +306,8 @@ async fn run_playbooks(
                     .collect()
             };
             let serial = play_keyword(&templar, play, options, "serial")?;
+            let force_handlers = play_keyword(&templar, play, options, "force_handlers")?
+                .map_or(options.force_handlers, |v| task::truthy_value(&v));
             for batch in batches::batches(serial.as_ref(), &selection.hosts) {
                 sink.emit(Event::PlayStart {
                     name: play.display_name(),
@@ -317,6 +322,7 @@ async fn run_playbooks(
                     stats,
                     connections,
                     jobs,
+                    force_handlers,
                     hosts: selection.hosts.clone(),
                     batch: batch.clone(),
                     break_play: AtomicBool::new(false),

@@ -28,6 +28,10 @@ pub(crate) struct PlayRun<'p> {
     pub connections: &'p crate::connections::Connections,
     /// The run's async jobs left running (`poll: 0`), by jid.
     pub jobs: &'p crate::async_jobs::AsyncJobs,
+    /// `force_handlers`: the handlers notified on a host that failed still run for it at the
+    /// end of each section (not at `meta: flush_handlers`), as Ansible's iterator moves such
+    /// a host to its handlers.
+    pub force_handlers: bool,
     /// The play's hosts, in order (for magic variables).
     pub hosts: Vec<String>,
     /// The hosts of the batch running now (`serial`), in order.
@@ -80,7 +84,7 @@ impl<'p> PlayRun<'p> {
                     return Flow::EndPlay;
                 }
             }
-            self.flush_handlers(hosts).await;
+            self.flush_handlers(hosts, self.force_handlers).await;
         }
         Flow::Continue
     }
@@ -95,8 +99,9 @@ impl<'p> PlayRun<'p> {
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Flow> + Send + 'a>> {
         Box::pin(async move {
             for entry in entries {
+                // Every host failed in an earlier section: the play is over. Ansible says
+                // "NO MORE HOSTS LEFT" only when max_fail_percentage ends it (`batches.rs`).
                 if no_hosts_left(hosts) {
-                    self.sink.emit(Event::NoHostsRemaining);
                     return Flow::EndPlay;
                 }
                 let flow = match entry {
@@ -298,7 +303,7 @@ impl<'p> PlayRun<'p> {
                 for _ in 0..active {
                     self.sink.emit(run.start_event(inherited.handler));
                 }
-                self.flush_handlers(hosts).await;
+                self.flush_handlers(hosts, false).await;
                 Flow::Continue
             }
             "end_play" => Flow::EndPlay,
@@ -329,8 +334,9 @@ impl<'p> PlayRun<'p> {
         }
     }
 
-    /// Runs every notified handler, in definition order, on the hosts that notified it.
-    async fn flush_handlers(&self, hosts: &mut [HostState]) {
+    /// Runs every notified handler, in definition order, on the hosts that notified it and are
+    /// still in the play, and with `failed_too` on those that failed (`force_handlers`).
+    async fn flush_handlers(&self, hosts: &mut [HostState], failed_too: bool) {
         let included: Vec<Arc<Role>> = self
             .included_roles
             .lock()
@@ -356,7 +362,10 @@ impl<'p> PlayRun<'p> {
             let names = handler_names(handler, inherited.role);
             let notified: Vec<bool> = hosts
                 .iter()
-                .map(|h| h.active() && names.iter().any(|n| h.notified.contains(n)))
+                .map(|h| {
+                    (h.active() || (failed_too && forced_handlers(h)))
+                        && names.iter().any(|n| h.notified.contains(n))
+                })
                 .collect();
             if !notified.iter().any(|n| *n) {
                 continue;
@@ -430,6 +439,12 @@ fn share_new_facts(first: &HostState, before: &Map, others: &mut [&mut HostState
 
 /// Whether every host has left the play and at least one of them failed (Ansible then says
 /// `NO MORE HOSTS LEFT` instead of starting the next task).
+/// Whether `host` left the play by failing, so that `force_handlers` still runs its handlers
+/// (an unreachable host or one that ran `meta: end_host` gets none).
+fn forced_handlers(host: &HostState) -> bool {
+    host.failed && !host.unreachable && !host.ended
+}
+
 fn no_hosts_left(hosts: &[HostState]) -> bool {
     !hosts.iter().any(HostState::active) && hosts.iter().any(|h| h.failed || h.unreachable)
 }
