@@ -185,6 +185,7 @@ fixtures!(
     templated_names,
     templated_filters,
     multi_plays_mixed,
+    quoted_scalar_indent,
 );
 
 macro_rules! bad {

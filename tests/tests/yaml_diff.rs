@@ -227,6 +227,9 @@ const DOCUMENTS: &[&str] = &[
     "url: \"https://example.org/\\\n  path/\\\n  file\"\nesc: \"tab\\there \\u00e9 \\x41\"\nsq: 'it''s\n  folded'\nplain: this is\n  a folded plain\n",
     "flow: [1, 'two', {three: 3, four: [4]}, ~]\nempty_map: {}\nempty_list: []\nnull_value:\nnested:\n  - - a\n    - b\n  - key: v\n    other: w\n",
     "- hosts: all\n  tasks:\n    -\n    - name: x\n      file: path=/tmp mode=0644\n      when: a is defined\n      with_items: [\"{{ list }}\"]\n",
+    // PyYAML does not check the indentation of a quoted scalar's continuation lines: they may
+    // sit left of the key, at column 0, or be indented with a tab.
+    "a:\n  b:\n    url: \"https://example.org/\\\n   path/\\\nfile\"\n    sq: 'one\n two'\n    tab: \"x\n\ty\"\n  c: 1\n",
 ];
 
 #[test]
