@@ -155,9 +155,17 @@ fn set_fact(args: &Map) -> Ran {
     ok(result)
 }
 
-/// `assert`: every expression in `that` must hold; `fail_msg`/`msg` and `success_msg`.
+/// `assert`: every expression in `that` must hold; `fail_msg`/`msg` and `success_msg`; the
+/// success is shown at every verbosity unless `quiet`.
 fn assert(args: &Map, scope: &Arc<Scope>, templar: &Templar) -> Result<Ran, String> {
     let that = arg(args, "that").ok_or("missing required arguments: that")?;
+    // Shown even without -v, as Ansible's assert does, unless `quiet`.
+    let quiet = arg(args, "quiet").is_some_and(crate::task::truthy_value);
+    let shown = |result: &mut Map| {
+        if !quiet {
+            result.insert(Value::from("_ansible_verbose_always"), Value::from(true));
+        }
+    };
     let conditions: Vec<Value> = match that.as_seq() {
         Some(items) => items.to_vec(),
         None => vec![that.clone()],
@@ -174,6 +182,7 @@ fn assert(args: &Map, scope: &Arc<Scope>, templar: &Templar) -> Result<Ran, Stri
             ran.result.insert(Value::from("assertion"), cond.clone());
             ran.result
                 .insert(Value::from("evaluated_to"), Value::from(false));
+            shown(&mut ran.result);
             return Ok(ran);
         }
     }
@@ -183,6 +192,7 @@ fn assert(args: &Map, scope: &Arc<Scope>, templar: &Templar) -> Result<Ran, Stri
         .cloned()
         .unwrap_or_else(|| Value::from("All assertions passed"));
     result.insert(Value::from("msg"), msg);
+    shown(&mut result);
     Ok(ok(result))
 }
 

@@ -60,23 +60,24 @@ pub(crate) struct Ran {
 }
 
 impl<'p> TaskRun<'_, 'p> {
-    /// The name shown in `TASK [...]`: `role : name`, the name, or the action.
+    /// The name shown in `TASK [...]`: the templated name as [`oxible_playbook::Task::shown_name`]
+    /// puts it (`role : name`, the name, or the action as written).
     pub fn display_name(&self) -> String {
-        let name = match &self.task.name {
-            Some(name) if !name.is_empty() => {
+        let name = self
+            .task
+            .name
+            .as_deref()
+            .filter(|name| !name.is_empty())
+            .map(|name| {
                 let scope = self.play_scope();
                 self.play
                     .templar
                     .template_str(name, &scope)
                     .map(|v| v.py_str())
-                    .unwrap_or_else(|_| name.clone())
-            }
-            _ => oxible_playbook::short_name(&self.task.action.module).to_string(),
-        };
-        match self.inherited.role {
-            Some(role) => format!("{} : {name}", role.name),
-            None => name,
-        }
+                    .unwrap_or_else(|_| name.to_string())
+            });
+        self.task
+            .shown_name(name.as_deref(), self.inherited.role.map(|r| r.name.as_str()))
     }
 
     /// The `TaskStart` event for this task.
@@ -1417,7 +1418,7 @@ pub(crate) fn connection_failure(err: &oxible_connection::ConnectionError) -> Ra
 /// `exception: "(traceback unavailable)"` as in ansible-core 2.19, replacing the executor's
 /// own error summary; a loop's summary (`looped`) does not, its failed items do.
 fn as_registered(result: &Map, looped: bool) -> Map {
-    let mut result = result.clone();
+    let mut result = without_internal_keys(result);
     let failed = |r: &Map| r.get(&Value::from("failed")).and_then(Value::as_bool) == Some(true);
     let placeholder = |r: &mut Map| {
         r.insert(
@@ -1446,6 +1447,24 @@ fn as_registered(result: &Map, looped: bool) -> Map {
         result.insert(Value::from("results"), Value::seq(items));
     }
     result
+}
+
+/// `map` without the `_ansible_*` keys, at every depth: Ansible's strategy registers results
+/// through `strip_internal_keys` (`_ansible_verbose_always` and the like are for the output).
+fn without_internal_keys(map: &Map) -> Map {
+    fn clean(value: &Value) -> Value {
+        match (value.as_map(), value.as_seq()) {
+            (Some(map), _) => Value::map(without_internal_keys(map)).with_span(value.span.clone()),
+            (_, Some(items)) => {
+                Value::seq(items.iter().map(clean).collect()).with_span(value.span.clone())
+            }
+            _ => value.clone(),
+        }
+    }
+    map.iter()
+        .filter(|(k, _)| !k.as_str().is_some_and(|k| k.starts_with("_ansible_")))
+        .map(|(k, v)| (k.clone(), clean(v)))
+        .collect()
 }
 
 /// Whether a conditional is written as one whole template (`when: "{{ x }}"`), which Ansible
