@@ -186,6 +186,7 @@ fixtures!(
     templated_filters,
     multi_plays_mixed,
     quoted_scalar_indent,
+    include_role_names,
 );
 
 macro_rules! bad {

@@ -64,4 +64,5 @@ fixtures!(
     out_no_hosts,
     out_facts,
     out_facts_v2,
+    out_task_names,
 );

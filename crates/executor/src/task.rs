@@ -76,8 +76,10 @@ impl<'p> TaskRun<'_, 'p> {
                     .map(|v| v.py_str())
                     .unwrap_or_else(|_| name.to_string())
             });
-        self.task
-            .shown_name(name.as_deref(), self.inherited.role.map(|r| r.name.as_str()))
+        self.task.shown_name(
+            name.as_deref(),
+            self.inherited.role.map(|r| r.name.as_str()),
+        )
     }
 
     /// The `TaskStart` event for this task.

@@ -70,13 +70,15 @@ pub struct ListedTask<'a> {
 }
 
 impl ListedTask<'_> {
-    /// The task's name as Ansible's listing prints it: `role : name` for named role tasks,
-    /// `name` otherwise, and the module as written for unnamed tasks.
+    /// The task's name as Ansible's listing prints it: [`Task::shown_name`] for named tasks
+    /// (`role : name` in a role, but an `include_role` task's name alone), and the module as
+    /// written for unnamed tasks.
     pub fn display_name(&self) -> String {
-        match (&self.task.name, self.role) {
-            (Some(name), Some(role)) => format!("{} : {name}", role.name),
-            (Some(name), None) => name.clone(),
-            (None, _) => self.task.module().to_string(),
+        match self.task.name.as_deref().filter(|n| !n.is_empty()) {
+            Some(name) => self
+                .task
+                .shown_name(Some(name), self.role.map(|r| r.name.as_str())),
+            None => self.task.module().to_string(),
         }
     }
 }

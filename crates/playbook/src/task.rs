@@ -131,6 +131,32 @@ impl Task {
     pub fn arg(&self, key: &str) -> Option<&Value> {
         self.action.args.get(&Value::from(key))
     }
+
+    /// The name ansible-core shows for the task (`TASK [...]` banners, `--list-tasks`), given
+    /// its `name` (templated by the caller, or as written) and the name of the role it belongs
+    /// to. This is `Task.get_name`: `role : name` in a role, `name` outside, and `role : action`
+    /// or the action as written when unnamed. `include_role` tasks use `IncludeRole.get_name`
+    /// instead: their name alone, without the enclosing role's prefix, or `action : role`
+    /// naming the role they include.
+    pub fn shown_name(&self, name: Option<&str>, role: Option<&str>) -> String {
+        let name = name.filter(|n| !n.is_empty());
+        if self.is("include_role") {
+            return match name {
+                Some(name) => name.to_string(),
+                None => {
+                    let included = self.arg("name").or_else(|| self.arg("role"));
+                    let included = included.map_or_else(|| "None".to_string(), Value::py_str);
+                    format!("{} : {included}", self.module())
+                }
+            };
+        }
+        match (name, role) {
+            (Some(name), Some(role)) => format!("{role} : {name}"),
+            (Some(name), None) => name.to_string(),
+            (None, Some(role)) => format!("{role} : {}", self.module()),
+            (None, None) => self.module().to_string(),
+        }
+    }
 }
 
 /// `loop_control` must be a mapping of known keys.
