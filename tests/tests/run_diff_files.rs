@@ -13,6 +13,7 @@ fixtures!(
     files_touch_times: false,
     files_file_states: false,
     files_file_check: false,
+    files_file_check_owner: false,
     files_stat: false,
     files_lineinfile: false,
     files_lineinfile_diff: false,

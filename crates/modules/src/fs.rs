@@ -530,6 +530,26 @@ impl Attrs {
         self.mode.is_some() || self.owner.is_some() || self.group.is_some()
     }
 
+    /// The warnings the file module gives in check mode for an `owner` or `group` name the
+    /// target does not know (`check_owner_exists`/`check_group_exists`): an earlier task of
+    /// the play would have created it, so check mode goes on.
+    pub fn unknown_id_warnings(&self, ids: &ProbeOutput) -> Vec<Value> {
+        [
+            (&self.owner, ids.uid, "user"),
+            (&self.group, ids.gid, "group"),
+        ]
+        .into_iter()
+        .filter_map(|(wanted, looked_up, what)| {
+            let wanted = wanted.as_deref()?;
+            (wanted.parse::<i64>().is_err() && looked_up.is_none()).then(|| {
+                Value::from(format!(
+                    "failed to look up {what} {wanted}. Create {what} up to this point in real play"
+                ))
+            })
+        })
+        .collect()
+    }
+
     /// Compares `st` (of `path`) with the wanted attributes: the commands that make them so
     /// (empty when nothing changes), with Ansible's diff entries added to `before`/`after`.
     pub fn plan(
@@ -542,18 +562,18 @@ impl Attrs {
         let mut commands = Vec::new();
         let quoted = oxible_shell::quote(path);
         for (wanted, current, looked_up, key, tool, what) in [
-            (&self.owner, st.uid, ids.uid, "owner", "chown -h", "user"),
-            (&self.group, st.gid, ids.gid, "group", "chgrp -h", "group"),
+            (&self.owner, st.uid, ids.uid, "owner", "chown", "user"),
+            (&self.group, st.gid, ids.gid, "group", "chgrp", "group"),
         ] {
             let Some(wanted) = wanted else { continue };
             let id = match wanted.parse::<i64>() {
                 Ok(id) => id,
                 Err(_) => looked_up
-                    .ok_or_else(|| format!("chown failed: failed to look up {what}: {wanted}"))?,
+                    .ok_or_else(|| format!("{tool} failed: failed to look up {what} {wanted}"))?,
             };
             if id != current {
                 diff.set(key, Value::from(current), Value::from(id));
-                commands.push(format!("{tool} {id} -- {quoted}"));
+                commands.push(format!("{tool} -h {id} -- {quoted}"));
             }
         }
         if let Some(mode) = &self.mode

@@ -295,7 +295,6 @@ impl<W: Write + Send> DefaultOutput<W> {
         ignored: bool,
         debug: bool,
     ) {
-        self.result_warnings(result);
         let host = &host_label(host, result);
         let verbose = self.verbose(result, debug);
         // The task-level result of a loop: its items were shown one by one already. A module's
@@ -314,21 +313,25 @@ impl<W: Write + Send> DefaultOutput<W> {
                             })
                         })
                 });
+        // A change's diff comes first (ansible-core's `v2_on_file_diff` runs before
+        // `v2_runner_on_ok`), then the result's warnings, then the status line.
+        if status == Status::Changed
+            && !loop_summary
+            && self.state().diff
+            && let Some(diff) = result.get(&Value::from("diff"))
+        {
+            let text = crate::diff::render(diff);
+            if !text.is_empty() {
+                self.write(text.strip_suffix('\n').unwrap_or(&text), None);
+            }
+        }
+        self.result_warnings(result);
         let mut summary = result.clone();
         summary.shift_remove(&Value::from("results"));
         let label = item.map(Value::py_str);
         match (status, &label) {
             (Status::Ok | Status::Changed, _) if loop_summary => {}
             (Status::Ok | Status::Changed, label) => {
-                if status == Status::Changed
-                    && self.state().diff
-                    && let Some(diff) = result.get(&Value::from("diff"))
-                {
-                    let text = crate::diff::render(diff);
-                    if !text.is_empty() {
-                        self.write(text.strip_suffix('\n').unwrap_or(&text), None);
-                    }
-                }
                 let (word, colour) = if status == Status::Changed {
                     ("changed", Colour::Changed)
                 } else {
