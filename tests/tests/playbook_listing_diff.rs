@@ -187,6 +187,7 @@ fixtures!(
     multi_plays_mixed,
     quoted_scalar_indent,
     include_role_names,
+    role_dep_sibling,
 );
 
 macro_rules! bad {
@@ -216,6 +217,7 @@ mod bad {
         role_vars_from_missing,
         include_role_bad_args,
         import_role_handler,
+        import_role_sibling,
     );
 }
 

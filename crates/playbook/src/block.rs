@@ -383,7 +383,7 @@ fn import_role(ctx: &mut Ctx<'_>, scope: &Scope, task: Task) -> Result<Entry> {
         defaults: render("defaults_from")?,
     };
     let def = RoleDef::from_name(name, task.span.clone());
-    let role = Role::load(ctx, scope, def, &from)?;
+    let role = Role::load(ctx, scope, def, &from, None)?;
     Ok(Entry::ImportRole {
         task,
         role: Box::new(role),

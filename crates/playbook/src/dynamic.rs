@@ -106,5 +106,5 @@ pub fn load_included_role(
         vars: include.vars_from.clone(),
         defaults: include.defaults_from.clone(),
     };
-    Role::load(&mut ctx, &scope, def, &from)
+    Role::load(&mut ctx, &scope, def, &from, None)
 }

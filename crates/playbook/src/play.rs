@@ -137,7 +137,7 @@ impl Play {
                     for item in as_list(v).iter().filter(|i| !i.is_null()) {
                         let def = RoleDef::parse(item)?;
                         play.roles
-                            .push(Role::load(ctx, &scope, def, &FromFiles::default())?);
+                            .push(Role::load(ctx, &scope, def, &FromFiles::default(), None)?);
                     }
                 }
                 "pre_tasks" => play.pre_tasks = load_entries(ctx, &scope, v, at)?,

@@ -120,12 +120,16 @@ pub struct Role {
 }
 
 impl Role {
-    /// Finds and loads the role `def` names, with its dependencies.
+    /// Finds and loads the role `def` names, with its dependencies. `role_basedir` is the
+    /// directory holding the role whose meta dependency this is: ansible-core searches it for
+    /// meta dependencies only (`RoleMetadata` passes `current_role_path`), never for
+    /// `import_role`/`include_role`, even inside a role.
     pub(crate) fn load(
         ctx: &mut Ctx<'_>,
         scope: &Scope,
         def: RoleDef,
         from: &FromFiles,
+        role_basedir: Option<&Path>,
     ) -> Result<Role> {
         let raw = scalar_text(&def.name).unwrap_or_default();
         let name = ctx
@@ -139,7 +143,6 @@ impl Role {
                     "define the variable with -e or play vars",
                 )
             })?;
-        let role_basedir = scope.role().and_then(Path::parent);
         let found = role_path::find(ctx.loader, &name, &scope.basedir, &ctx.options.roles_path, role_basedir)
             .map_err(|searched| {
                 let list: Vec<String> = searched.iter().map(|p| p.display().to_string()).collect();
@@ -201,8 +204,10 @@ impl Role {
                             Some(role) => Arc::clone(role),
                             None => {
                                 let def = RoleDef::parse(dep)?;
+                                let basedir = self.path.parent();
                                 let role =
-                                    Arc::new(Role::load(ctx, scope, def, &FromFiles::default())?);
+                                    Role::load(ctx, scope, def, &FromFiles::default(), basedir)?;
+                                let role = Arc::new(role);
                                 ctx.role_deps.insert(key, Arc::clone(&role));
                                 role
                             }

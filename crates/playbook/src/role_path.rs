@@ -1,9 +1,10 @@
 //! Finding a role's directory from its name (Ansible's `RoleDefinition._load_role_path`).
 //!
 //! Search order, first existing path wins: `<playbook dir>/roles/<name>`, each configured
-//! `roles_path` directory, the directory holding the role that asks (for meta dependencies and
-//! imports inside a role), the playbook directory itself, and finally `<name>` as a path relative
-//! to the current directory (then the role is named after the path's last component).
+//! `roles_path` directory, the directory holding the role that asks (for meta dependencies only:
+//! not for `import_role`/`include_role` inside a role), the playbook directory itself, and finally
+//! `<name>` as a path relative to the current directory (then the role is named after the path's
+//! last component).
 //! Galaxy-style names such as `ome.nginx` are plain directory names here.
 
 use std::path::{Path, PathBuf};
