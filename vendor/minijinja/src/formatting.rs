@@ -1072,7 +1072,9 @@ fn parse_till<'s>(cursor: &mut Cursor<'s>, end_delim: u8) -> Result<&'s str, Err
                 ),
             ));
         } else {
-            cursor.advance(1);
+            // oxible: a whole character, so that a key of non-ASCII text cannot split one.
+            let width = cursor.rest().chars().next().map_or(1, char::len_utf8);
+            cursor.advance(width);
         }
     }
     // don't include the closing delimiter
