@@ -29,6 +29,7 @@ fixtures!(
     exec_force_handlers_cli: false,
     exec_handlers_roles: false,
     exec_include_apply: false,
+    exec_import_role: false,
     exec_include_role: false,
     exec_include_tasks: false,
     exec_include_vars: false,

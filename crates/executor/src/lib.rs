@@ -298,9 +298,13 @@ async fn run_playbooks(
             for role in &play.roles {
                 all_roles(role, &mut roles);
             }
+            let imported = play_imported_roles(play, &roles);
+            // Role defaults and vars seen play-wide: the play's roles', then those of the roles
+            // `import_role` brings in (ansible-core appends them to `play.roles`, public).
             let role_layer = |pick: fn(&Role) -> Option<&Value>| -> Vec<Arc<Map>> {
                 roles
                     .iter()
+                    .chain(&imported)
                     .filter_map(|r| pick(r).and_then(Value::as_map))
                     .map(|m| Arc::new(m.clone()))
                     .collect()
@@ -329,7 +333,7 @@ async fn run_playbooks(
                     start_at,
                     role_defaults: role_layer(|r| r.defaults.as_ref()),
                     role_vars: role_layer(|r| r.vars.as_ref()),
-                    handlers: handlers(play, &roles),
+                    handlers: handlers(play, &roles, &imported),
                     included_roles: Mutex::new(Vec::new()),
                 };
                 let mut hosts: Vec<HostState> = batch
@@ -400,10 +404,13 @@ pub(crate) fn all_roles<'p>(role: &'p Role, out: &mut Vec<&'p Role>) {
     }
 }
 
-/// The play's handlers: every role's, then the play's own.
+/// The play's handlers as ansible-core orders them: every role's (`compile_roles_handlers`),
+/// the play's own, then those of the roles `import_role` brings in (`imported`), which
+/// ansible-core appends to the play's handlers as it loads the tasks that import them.
 fn handlers<'p>(
     play: &'p oxible_playbook::Play,
     roles: &[&'p Role],
+    imported: &[&'p Role],
 ) -> Vec<(&'p Task, Inherited<'p>)> {
     let top = Inherited {
         keywords: vec![&play.keywords],
@@ -415,7 +422,52 @@ fn handlers<'p>(
         flatten(&role.handlers, &top.in_role(role), &mut out);
     }
     flatten(&play.handlers, &top, &mut out);
+    for role in imported {
+        flatten(&role.handlers, &top.in_role(role), &mut out);
+    }
     out
+}
+
+/// The roles `import_role` tasks bring into `play` (each with its dependencies), in
+/// ansible-core's load order: the imports in `roles`' tasks, then in `pre_tasks`, `post_tasks`
+/// and `tasks`.
+fn play_imported_roles<'p>(play: &'p oxible_playbook::Play, roles: &[&'p Role]) -> Vec<&'p Role> {
+    let mut imported = Vec::new();
+    for role in roles {
+        imported_roles(&role.tasks, &mut imported);
+    }
+    for entries in [&play.pre_tasks, &play.post_tasks, &play.tasks] {
+        imported_roles(entries, &mut imported);
+    }
+    imported
+}
+
+/// The roles `import_role` tasks in `entries` bring in, dependencies first, each once; roles
+/// imported inside an imported role come before it.
+fn imported_roles<'p>(entries: &'p [Entry], out: &mut Vec<&'p Role>) {
+    for entry in entries {
+        match entry {
+            Entry::Task(_) => {}
+            Entry::Block(block) => {
+                for part in [&block.block, &block.rescue, &block.always] {
+                    imported_roles(part, out);
+                }
+            }
+            Entry::ImportTasks { entries, .. } => imported_roles(entries, out),
+            Entry::ImportRole { role, .. } => {
+                let mut with_deps = Vec::new();
+                all_roles(role, &mut with_deps);
+                for role in &with_deps {
+                    imported_roles(&role.tasks, out);
+                }
+                for role in with_deps {
+                    if !out.iter().any(|r| std::ptr::eq(*r, role)) {
+                        out.push(role);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// `entries` as a flat list of tasks with their surroundings (handlers lists).

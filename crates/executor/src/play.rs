@@ -123,8 +123,19 @@ impl<'p> PlayRun<'p> {
                         self.run_entries(entries, &inner, hosts, mask).await
                     }
                     Entry::ImportRole { task, role } => {
-                        let inner = inherited.inside(&task.keywords, &task.when).in_role(role);
-                        self.run_entries(&role.tasks, &inner, hosts, mask).await
+                        // The role's meta dependencies run first, as for `roles:` and
+                        // `include_role` (ansible-core's `Role.compile`).
+                        let outer = inherited.inside(&task.keywords, &task.when);
+                        let mut sections = Vec::new();
+                        role_sections(role, &outer, &mut sections);
+                        let mut flow = Flow::Continue;
+                        for (entries, inner) in &sections {
+                            flow = self.run_entries(entries, inner, hosts, mask).await;
+                            if flow == Flow::EndPlay {
+                                break;
+                            }
+                        }
+                        flow
                     }
                 };
                 if flow == Flow::EndPlay {
