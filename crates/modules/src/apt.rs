@@ -75,8 +75,11 @@ struct Status {
     candidate: Option<String>,
     /// Every version apt knows (installed one included).
     versions: Vec<String>,
-    /// apt knows the name (it may be virtual: no versions).
+    /// apt knows the name with versions, or it is installed.
     known: bool,
+    /// Some package provides the name (`apt-cache showpkg`'s `Reverse Provides`): without
+    /// versions of its own it is a virtual package apt can satisfy.
+    provided: bool,
     /// Marked as automatically installed.
     auto: bool,
 }
@@ -354,6 +357,7 @@ async fn probe(
         script.push_str(&format!(
             "echo @@dpkg; dpkg-query -W -f='${{Package}}\\t${{db:Status-Abbrev}}\\t${{Version}}\\n' {words} 2>/dev/null\n\
              echo @@policy; apt-cache {release} policy {words} 2>/dev/null\n\
+             echo @@provides; apt-cache showpkg {words} 2>/dev/null\n\
              echo @@auto; apt-mark showauto {words} 2>/dev/null\n\
              echo @@end\n"
         ));
@@ -414,6 +418,19 @@ fn parse_probe(
     for st in all.values_mut() {
         st.known = st.installed || !st.versions.is_empty();
     }
+    let (mut current, mut providers) = (None, false);
+    for line in text("provides").lines() {
+        if let Some(name) = line.strip_prefix("Package: ") {
+            (current, providers) = (Some(name.trim()), false);
+        } else if line.starts_with("Reverse Provides:") {
+            providers = true;
+        } else if providers
+            && !line.trim().is_empty()
+            && let Some(name) = current
+        {
+            all.entry(name.to_string()).or_default().provided = true;
+        }
+    }
     for name in text("auto").lines() {
         if let Some(st) = all.get_mut(name.trim()) {
             st.auto = true;
@@ -452,7 +469,8 @@ fn expand(specs: &[String], names: &str) -> Result<Vec<String>, String> {
 }
 
 /// Ansible's `package_status` for an install: (installed, installed version matches,
-/// installable). `Err` when apt knows nothing of the name.
+/// installable). `Err` when apt has no version of the name and no package provides it (python-apt
+/// has no such package then, even when dpkg or another package's fields mention the name).
 fn status_for(
     st: Option<&Status>,
     name: &str,
@@ -461,8 +479,8 @@ fn status_for(
 ) -> Result<(bool, bool, Installable), String> {
     let Some(st) = st.filter(|s| s.known) else {
         return match st {
-            Some(_) => Ok((false, false, Installable::Any)),
-            None => Err(format!("No package matching '{name}' is available")),
+            Some(st) if st.provided => Ok((false, false, Installable::Any)),
+            _ => Err(format!("No package matching '{name}' is available")),
         };
     };
     let best = match (cmp, version) {
@@ -786,7 +804,11 @@ mod tests {
         let text = "@@dpkg\noxdemo\tii \t1.0\noxgone\trc \t2.0\n@@policy\noxdemo:\n  Installed: 1.0\n  \
                     Candidate: 1.1\n  Version table:\n     1.1 500\n        500 file:/srv/repo ./ Packages\n \
                     *** 1.0 100\n        100 /var/lib/dpkg/status\nmta:\n  Installed: (none)\n  \
-                    Candidate: (none)\n  Version table:\n@@auto\noxdemo\n@@end\n";
+                    Candidate: (none)\n  Version table:\nmentioned:\n  Installed: (none)\n  \
+                    Candidate: (none)\n  Version table:\n@@provides\nPackage: oxdemo\nVersions: \n\
+                    1.1\n\nReverse Provides: \nPackage: mta\nVersions: \n\nReverse Depends: \n  \
+                    oxdemo,mta\nReverse Provides: \nexim4 4.96 (= )\nPackage: mentioned\nVersions: \n\n\
+                    Reverse Provides: \n@@auto\noxdemo\n@@end\n";
         let db = parse_probe(&sections(text));
         let demo = &db["oxdemo"];
         assert!(demo.installed && demo.auto && demo.known);
@@ -806,6 +828,8 @@ mod tests {
             Ok((false, false, Installable::Any))
         );
         assert!(status_for(None, "nope", None, None).is_err());
+        assert!(!db["oxdemo"].provided && db["mta"].provided);
+        assert!(status_for(db.get("mentioned"), "mentioned", None, None).is_err());
     }
 
     #[test]
