@@ -1010,9 +1010,24 @@ fn parse_number(cursor: &mut Cursor) -> Result<Option<usize>, Error> {
             )
             .with_source(e)
         }));
+        // oxible: a width or precision this large would be allocated whole (the process
+        // aborts out of memory); refuse it, as Python does past its own limit.
+        if num > MAX_FORMAT_NUMBER {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!(
+                    "width or precision too big in the format string at offset {} \
+                     ({num}; at most {MAX_FORMAT_NUMBER})",
+                    cursor.position()
+                ),
+            ));
+        }
         Ok(Some(num))
     }
 }
+
+/// oxible: the largest width or precision a format string may ask for.
+const MAX_FORMAT_NUMBER: usize = 1 << 24;
 
 fn parse_type(cursor: &mut Cursor, style: FormatStyle) -> Result<Type, Error> {
     let t = match cursor.rest_bytes().get(0) {
