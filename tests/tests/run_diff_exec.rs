@@ -31,6 +31,7 @@ fixtures!(
     exec_include_apply: false,
     exec_import_role: false,
     exec_include_role: false,
+    exec_role_search: false,
     exec_include_tasks: false,
     exec_include_vars: false,
     exec_loop_extended: true,

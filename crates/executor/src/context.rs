@@ -18,6 +18,9 @@ pub(crate) struct Inherited<'p> {
     pub block_vars: Vec<Arc<Map>>,
     /// The role the task belongs to.
     pub role: Option<&'p Role>,
+    /// The roles around `role`, outside in: those it is a dependency of, or that import or
+    /// include it (ansible-core's dependency chain, which file searches walk).
+    pub outer_roles: Vec<&'p Role>,
     /// Whether the tasks are handlers.
     pub handler: bool,
 }
@@ -37,6 +40,7 @@ impl<'p> Inherited<'p> {
     /// The same surroundings inside `role`.
     pub fn in_role(&self, role: &'p Role) -> Self {
         let mut inner = self.inside(&role.def.keywords, &role.def.when);
+        inner.outer_roles.extend(inner.role);
         inner.role = Some(role);
         inner
     }

@@ -1,7 +1,8 @@
 //! Where controller-side actions look for the files a task names (`include_vars` files,
-//! `template` sources): Ansible's search path, i.e. the task's role, then the directory of the
-//! file the task is written in, then the playbook's directory; in each, `<dirname>/<name>`
-//! first, then `<name>`.
+//! `template` sources): Ansible's search path (`Task.get_search_path`), i.e. the task's role,
+//! the roles around it innermost first (its dependency chain: the roles it is a dependency of,
+//! or that import or include it), then the directory of the file the task is written in, then
+//! the playbook's directory; in each, `<dirname>/<name>` first, then `<name>`.
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +14,11 @@ impl TaskRun<'_, '_> {
         let mut stack: Vec<PathBuf> = Vec::new();
         if let Some(role) = self.inherited.role {
             stack.push(role.path.clone());
+            for outer in self.inherited.outer_roles.iter().rev() {
+                if !stack.contains(&outer.path) {
+                    stack.push(outer.path.clone());
+                }
+            }
         }
         if let Some(span) = &self.task.span
             && let Some(dir) = span.path().parent()
