@@ -34,6 +34,7 @@ fixtures!(
     exec_role_search: false,
     exec_include_tasks: false,
     exec_include_vars: false,
+    exec_missing_files: false,
     exec_loop_extended: true,
     exec_loop_keywords: false,
     exec_loop_invocation: false,

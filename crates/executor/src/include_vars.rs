@@ -32,7 +32,15 @@ impl TaskRun<'_, '_> {
         let mut vars = match loaded {
             Ok(vars) => vars,
             Err(message) => {
+                // ansible-core's include_vars returns its usual keys with the failure.
                 let mut result = Map::new();
+                result.insert(Value::from("ansible_facts"), Value::map(Map::new()));
+                let files = files
+                    .iter()
+                    .map(|f| Value::from(f.display().to_string()))
+                    .collect();
+                result.insert(Value::from("ansible_included_var_files"), Value::seq(files));
+                result.insert(Value::from("changed"), Value::from(false));
                 result.insert(Value::from("failed"), Value::from(true));
                 result.insert(Value::from("message"), Value::from(message));
                 return Ran {

@@ -30,7 +30,7 @@ impl TaskRun<'_, '_> {
     }
 
     /// Finds `needle` under `dirname` (`vars`, `templates`, `files`) along the task's search
-    /// path; the error names every place tried, as Ansible does.
+    /// path; the error names every place tried, as Ansible's `AnsibleFileNotFound` does.
     pub(crate) fn find_needle(&self, dirname: &str, needle: &str) -> Result<PathBuf, String> {
         let needle_path = Path::new(needle);
         let mut tried: Vec<PathBuf> = Vec::new();
@@ -45,21 +45,18 @@ impl TaskRun<'_, '_> {
                 tried.push(base.join(needle));
             }
         }
+        // Kept with repeats (the task's directory is often the playbook's), as ansible-core's
+        // `path_dwim_relative_stack` lists them.
         let tried: Vec<PathBuf> = tried
             .into_iter()
             .map(|p| std::path::absolute(&p).unwrap_or(p))
-            .fold(Vec::new(), |mut out, p| {
-                if !out.contains(&p) {
-                    out.push(p);
-                }
-                out
-            });
+            .collect();
         if let Some(found) = tried.iter().find(|p| p.exists()) {
             return Ok(found.clone());
         }
         let searched: Vec<String> = tried.iter().map(|p| format!("\t{}", p.display())).collect();
         Err(format!(
-            "Could not find or access '{needle}'\nSearched in:\n{}",
+            "Could not find or access '{needle}'\nSearched in:\n{} on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option",
             searched.join("\n")
         ))
     }

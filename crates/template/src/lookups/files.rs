@@ -31,7 +31,9 @@ pub(super) fn file(call: &Call<'_>) -> Result<Vec<Value>, LookupError> {
         .map(|term| {
             let name = text_term("file", term)?;
             let Some(path) = call.find_file(Some("files"), name) else {
-                return fail!("Unable to access the file '{name}': file not found");
+                return fail!(
+                    "Unable to access the file '{name}': File not found. Use -vvvvv to see paths searched."
+                );
             };
             let text = read_text("file", &path)?;
             let text = if lstrip { text.trim_start() } else { &text };

@@ -102,12 +102,13 @@ pub(crate) enum LookupError {
 }
 
 impl LookupError {
-    /// The failure as a minijinja error naming the lookup.
+    /// The failure as a minijinja error naming the lookup, worded as ansible-core's
+    /// `AnsibleTemplatePluginRuntimeError` with its cause.
     fn into_jinja(self, name: &str) -> JinjaError {
         match self {
             Self::Failed(msg) => JinjaError::new(
                 ErrorKind::InvalidOperation,
-                format!("the lookup '{name}' failed: {msg}"),
+                format!("The lookup plugin '{name}' failed: {msg}"),
             ),
             Self::Undefined(msg) => JinjaError::new(ErrorKind::UndefinedError, msg),
         }
