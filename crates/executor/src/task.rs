@@ -560,6 +560,25 @@ impl<'p> TaskRun<'_, 'p> {
         Ok(without_omitted(&args))
     }
 
+    /// An error an action raises while it runs (a source `AnsibleFileNotFound`, …): the
+    /// result's `msg` is the error's text, and the output prints it as ansible-core 2.19 does,
+    /// `Task failed: <msg>`, then the task's place and the error again as its cause.
+    pub(crate) fn failed_raised(&self, msg: &str) -> Ran {
+        let task_at = self.task.span.as_ref();
+        let chain = vec![
+            Value::from("Task failed.").with_span(task_at.cloned()),
+            Value::from(msg),
+        ];
+        let mut summary = Map::new();
+        summary.insert(Value::from("msg"), Value::from(msg));
+        summary.insert(Value::from("context"), Value::from("task"));
+        summary.insert(Value::from("chain"), Value::seq(chain));
+        let mut ran = failed(msg);
+        ran.result
+            .insert(Value::from("exception"), Value::map(summary));
+        ran
+    }
+
     /// ansible-core 2.19's error for an argument `key` whose `value` did not template: its
     /// message, and the chain its output prints (the task; its action, when named elsewhere
     /// than where the task starts; the argument's value), each link at its own place.

@@ -52,7 +52,7 @@ impl TaskRun<'_, '_> {
         }
         let source = match self.find_needle("templates", &src) {
             Ok(source) => source,
-            Err(msg) => return failed(&msg),
+            Err(msg) => return self.failed_raised(&msg),
         };
         let text = match std::fs::read_to_string(&source) {
             Ok(text) => text,

@@ -108,7 +108,13 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
         (None, Some(src)) => {
             let found = match locate(&target.controller_search_path, src) {
                 Ok(found) => found,
-                Err(msg) => return Ok(Outcome::failure(msg)),
+                // The copy action re-raises the lookup failure as an `AnsibleActionFail`
+                // without a message of its own.
+                Err(msg) => {
+                    return Ok(Outcome::action_failure(format!(
+                        "Unexpected AnsibleActionFail error: {msg}"
+                    )));
+                }
             };
             let mut label = found.display().to_string();
             if src.ends_with('/') && !label.ends_with('/') {
