@@ -54,6 +54,7 @@ fixtures!(
     exec_throttle: false,
     exec_until: false,
     exec_untrusted: false,
+    exec_when_errors: false,
     exec_wait_for: false,
 );
 

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use oxible_connection::{Become, BecomeMethod};
 use oxible_modules::{Args, Target};
 use oxible_playbook::{Loop, Play, Task};
-use oxible_template::{MagicVars, Scope, TemplateError, VarSource, run_lookup, without_omitted};
+use oxible_template::{
+    MagicVars, Scope, TemplateError, TemplateErrorKind, VarSource, run_lookup, without_omitted,
+};
 use oxible_yaml::{Map, Span, Value, ValueKind};
 
 use crate::actions;
@@ -210,13 +212,41 @@ impl<'p> TaskRun<'_, 'p> {
 
     /// The first `when` condition that does not hold (`None` when all hold), as Ansible reports
     /// it in `false_condition`.
-    fn when(&self, scope: &Arc<Scope>) -> Result<Option<Value>, TemplateError> {
+    /// An error names the condition that could not be evaluated.
+    fn when(&self, scope: &Arc<Scope>) -> Result<Option<Value>, (TemplateError, &Value)> {
         for cond in self.inherited.when.iter().chain(&self.task.when) {
-            if !self.play.templar.condition(cond, scope)? {
-                return Ok(Some(cond.clone()));
+            match self.play.templar.condition(cond, scope) {
+                Ok(true) => {}
+                Ok(false) => return Ok(Some(cond.clone())),
+                Err(err) => return Err((err, cond)),
             }
         }
         Ok(None)
+    }
+
+    /// ansible-core 2.19's error for a `when` condition that could not be evaluated: `Task
+    /// failed: Error while evaluating conditional: <why>`, printed with the task's place and the
+    /// condition's as its cause.
+    fn failed_condition(&self, err: &TemplateError, cond: &Value) -> Ran {
+        // A result that is not a boolean is its own error in ansible-core (whose wording
+        // names where the value came from); anything else failed while evaluating.
+        let cause = match err.kind {
+            TemplateErrorKind::Conditional => err.message.clone(),
+            _ => format!("Error while evaluating conditional: {}", err.message),
+        };
+        let task_at = self.task.span.as_ref();
+        let chain = vec![
+            Value::from("Task failed.").with_span(task_at.cloned()),
+            Value::from(cause.as_str()).with_span(cond.span.clone().or_else(|| task_at.cloned())),
+        ];
+        let mut summary = Map::new();
+        summary.insert(Value::from("msg"), Value::from(cause.as_str()));
+        summary.insert(Value::from("context"), Value::from("task"));
+        summary.insert(Value::from("chain"), Value::seq(chain));
+        let mut ran = failed(&format!("Task failed: {cause}"));
+        ran.result
+            .insert(Value::from("exception"), Value::map(summary));
+        ran
     }
 
     /// Runs the task on `host`, reports it, and updates the host's state.
@@ -357,7 +387,7 @@ impl<'p> TaskRun<'_, 'p> {
         match self.when(&scope) {
             Ok(None) => {}
             Ok(Some(false_condition)) => return skipped(&false_condition),
-            Err(err) => return failed(&format!("The conditional check failed: {err}")),
+            Err((err, cond)) => return self.failed_condition(&err, cond),
         }
         let limit = match self.keyword("timeout") {
             Some(value) => match self.play.templar.template(value, &scope) {
