@@ -13,6 +13,7 @@ macro_rules! fixtures {
 fixtures!(
     exec_add_host: false,
     exec_any_errors_fatal: false,
+    exec_arg_errors: false,
     exec_assert: false,
     exec_async: false,
     exec_become: false,

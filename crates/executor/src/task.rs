@@ -576,17 +576,28 @@ impl<'p> TaskRun<'_, 'p> {
 
     /// The task's arguments templated one by one, `omit` dropped; a template error fails the
     /// task as ansible-core 2.19's "Finalization of task args" error, naming the argument and
-    /// pointing at its value.
+    /// pointing at its value. Arguments are templated in sorted name order, as ansible-core's
+    /// `ChainTemplar` does (so the first failing one is the one it reports: `_raw_params`
+    /// before `creates`), and kept in the order written.
     fn template_args(&self, scope: &Arc<Scope>) -> Result<Map, Ran> {
-        let mut args = Map::with_capacity(self.task.action.args.len());
-        for (key, value) in &self.task.action.args {
+        let given = &self.task.action.args;
+        let mut order: Vec<usize> = (0..given.len()).collect();
+        order.sort_by_cached_key(|&i| given.get_index(i).map(|(k, _)| k.py_str()));
+        let mut templated: Vec<Option<Value>> = vec![None; given.len()];
+        for i in order {
+            let Some((key, value)) = given.get_index(i) else {
+                continue;
+            };
             match self.play.templar.template(value, scope) {
-                Ok(templated) => {
-                    args.insert(key.clone(), templated);
-                }
+                Ok(value) => templated[i] = Some(value),
                 Err(err) => return Err(self.failed_arg(key, value, &err)),
             }
         }
+        let args: Map = given
+            .keys()
+            .zip(templated)
+            .filter_map(|(key, value)| Some((key.clone(), value?)))
+            .collect();
         Ok(without_omitted(&args))
     }
 
