@@ -143,7 +143,33 @@ impl<'p> PlayRun<'p> {
                 oxible_playbook::load_included_tasks(&FsLoader, load, &site, &target, span)
                     .map_err(|e| e.diagnostic().message.clone())?;
             let file = std::path::absolute(&file).unwrap_or(file);
+            self.add_late_imports(&entries);
             Ok((file.display().to_string(), Content::Tasks(entries)))
+        }
+    }
+
+    /// The roles `import_role` brings in from an included file join the play's roles: their
+    /// handlers the play's handlers, their defaults and vars the play-wide ones (once per role).
+    fn add_late_imports(&self, entries: &[oxible_playbook::Entry]) {
+        let mut targets = Vec::new();
+        crate::import_targets(entries, &mut targets);
+        for target in targets {
+            let mut with_deps = Vec::new();
+            crate::all_roles(target, &mut with_deps);
+            let mut late = self
+                .late_imports
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if late.iter().any(|r| r.path == target.path) {
+                continue;
+            }
+            for role in with_deps {
+                if !late.iter().any(|r| r.path == role.path) {
+                    late.push(Arc::new(role.clone()));
+                }
+            }
+            drop(late);
+            self.add_role_handlers(&Arc::new(target.clone()), None);
         }
     }
 

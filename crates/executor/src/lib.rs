@@ -335,6 +335,7 @@ async fn run_playbooks(
                     role_vars: role_layer(|r| r.vars.as_ref()),
                     handlers: handlers(play, &roles, &imported),
                     included_roles: Mutex::new(Vec::new()),
+                    late_imports: Mutex::new(Vec::new()),
                 };
                 let mut hosts: Vec<HostState> = batch
                     .iter()
@@ -440,6 +441,28 @@ fn play_imported_roles<'p>(play: &'p oxible_playbook::Play, roles: &[&'p Role]) 
         imported_roles(entries, &mut imported);
     }
     imported
+}
+
+/// The roles `import_role` tasks in `entries` name (not their dependencies), nested imports
+/// first, each once.
+pub(crate) fn import_targets<'p>(entries: &'p [Entry], out: &mut Vec<&'p Role>) {
+    for entry in entries {
+        match entry {
+            Entry::Task(_) => {}
+            Entry::Block(block) => {
+                for part in [&block.block, &block.rescue, &block.always] {
+                    import_targets(part, out);
+                }
+            }
+            Entry::ImportTasks { entries, .. } => import_targets(entries, out),
+            Entry::ImportRole { role, .. } => {
+                import_targets(&role.tasks, out);
+                if !out.iter().any(|r| r.path == role.path) {
+                    out.push(role);
+                }
+            }
+        }
+    }
 }
 
 /// The roles `import_role` tasks in `entries` bring in, dependencies first, each once; roles

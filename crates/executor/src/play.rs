@@ -50,12 +50,25 @@ pub(crate) struct PlayRun<'p> {
     /// Roles `include_role` loaded, by role path and `handlers_from`: their handlers follow
     /// the play's.
     pub included_roles: Mutex<Vec<IncludedRole>>,
+    /// Roles `import_role` brought in from files included at run time (`include_tasks`),
+    /// with their dependencies (first), once per role path: like the play's imported roles,
+    /// their defaults and vars are seen play-wide from then on (ansible-core appends them to
+    /// `play.roles`).
+    pub late_imports: Mutex<Vec<Arc<Role>>>,
 }
 
 /// An included role, keyed by its path and `handlers_from`.
 pub(crate) type IncludedRole = ((std::path::PathBuf, Option<String>), Arc<Role>);
 
 impl<'p> PlayRun<'p> {
+    /// The roles imported from files included so far, dependencies first.
+    pub(crate) fn late_import_roles(&self) -> Vec<Arc<Role>> {
+        self.late_imports
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     /// Runs the play's sections on `hosts`; stops early when `meta: end_play` is run.
     pub async fn run(&self, hosts: &mut [HostState]) -> Flow {
         let top = Inherited {

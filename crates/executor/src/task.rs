@@ -128,8 +128,14 @@ impl<'p> TaskRun<'_, 'p> {
                 &host.name,
             )),
         );
+        let late = play.late_import_roles();
         for defaults in &play.role_defaults {
             scope.push(VarSource::RoleDefaults, defaults.clone());
+        }
+        for role in &late {
+            if let Some(defaults) = role.defaults.as_ref().and_then(Value::as_map) {
+                scope.push(VarSource::RoleDefaults, Arc::new(defaults.clone()));
+            }
         }
         if let Some(role) = self.inherited.role
             && let Some(defaults) = role.defaults.as_ref().and_then(Value::as_map)
@@ -144,6 +150,11 @@ impl<'p> TaskRun<'_, 'p> {
         scope.push(VarSource::PlayVars, Arc::new(play.play.vars.clone()));
         for vars in &play.role_vars {
             scope.push(VarSource::RoleVars, vars.clone());
+        }
+        for role in &late {
+            if let Some(vars) = role.vars.as_ref().and_then(Value::as_map) {
+                scope.push(VarSource::RoleVars, Arc::new(vars.clone()));
+            }
         }
         if let Some(role) = self.inherited.role {
             if let Some(vars) = role.vars.as_ref().and_then(Value::as_map) {
