@@ -165,7 +165,7 @@ impl<'p> PlayRun<'p> {
             }
             for role in with_deps {
                 if !late.iter().any(|r| r.path == role.path) {
-                    late.push(Arc::new(role.clone()));
+                    late.push(crate::play::LateImport::of(role));
                 }
             }
             drop(late);

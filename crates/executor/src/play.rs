@@ -54,7 +54,32 @@ pub(crate) struct PlayRun<'p> {
     /// with their dependencies (first), once per role path: like the play's imported roles,
     /// their defaults and vars are seen play-wide from then on (ansible-core appends them to
     /// `play.roles`).
-    pub late_imports: Mutex<Vec<Arc<Role>>>,
+    pub late_imports: Mutex<Vec<LateImport>>,
+}
+
+/// A role imported from a file included at run time: its path and the defaults and vars it
+/// adds play-wide.
+#[derive(Debug, Clone)]
+pub(crate) struct LateImport {
+    /// The role's directory (one entry per role).
+    pub path: std::path::PathBuf,
+    /// `defaults/`, when the role has any.
+    pub defaults: Option<Arc<Map>>,
+    /// `vars/`, when the role has any.
+    pub vars: Option<Arc<Map>>,
+}
+
+impl LateImport {
+    /// The entry for `role`.
+    pub(crate) fn of(role: &Role) -> Self {
+        let layer =
+            |value: Option<&Value>| value.and_then(Value::as_map).map(|m| Arc::new(m.clone()));
+        Self {
+            path: role.path.clone(),
+            defaults: layer(role.defaults.as_ref()),
+            vars: layer(role.vars.as_ref()),
+        }
+    }
 }
 
 /// An included role, keyed by its path and `handlers_from`.
@@ -62,7 +87,7 @@ pub(crate) type IncludedRole = ((std::path::PathBuf, Option<String>), Arc<Role>)
 
 impl<'p> PlayRun<'p> {
     /// The roles imported from files included so far, dependencies first.
-    pub(crate) fn late_import_roles(&self) -> Vec<Arc<Role>> {
+    pub(crate) fn late_import_roles(&self) -> Vec<LateImport> {
         self.late_imports
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -132,10 +132,8 @@ impl<'p> TaskRun<'_, 'p> {
         for defaults in &play.role_defaults {
             scope.push(VarSource::RoleDefaults, defaults.clone());
         }
-        for role in &late {
-            if let Some(defaults) = role.defaults.as_ref().and_then(Value::as_map) {
-                scope.push(VarSource::RoleDefaults, Arc::new(defaults.clone()));
-            }
+        for defaults in late.iter().filter_map(|l| l.defaults.as_ref()) {
+            scope.push(VarSource::RoleDefaults, defaults.clone());
         }
         if let Some(role) = self.inherited.role
             && let Some(defaults) = role.defaults.as_ref().and_then(Value::as_map)
@@ -151,10 +149,8 @@ impl<'p> TaskRun<'_, 'p> {
         for vars in &play.role_vars {
             scope.push(VarSource::RoleVars, vars.clone());
         }
-        for role in &late {
-            if let Some(vars) = role.vars.as_ref().and_then(Value::as_map) {
-                scope.push(VarSource::RoleVars, Arc::new(vars.clone()));
-            }
+        for vars in late.iter().filter_map(|l| l.vars.as_ref()) {
+            scope.push(VarSource::RoleVars, vars.clone());
         }
         if let Some(role) = self.inherited.role {
             if let Some(vars) = role.vars.as_ref().and_then(Value::as_map) {
