@@ -29,18 +29,22 @@ impl TaskRun<'_, '_> {
                 .and_then(|path| read_vars(&path, &mut files)),
             (None, None) => Ok(Map::new()),
         };
+        // include_vars' keys, on success and (ansible-core returns them too) on failure.
+        let result_with = |facts: Map| {
+            let mut result = Map::new();
+            result.insert(Value::from("ansible_facts"), Value::map(facts));
+            let files = files
+                .iter()
+                .map(|f| Value::from(f.display().to_string()))
+                .collect();
+            result.insert(Value::from("ansible_included_var_files"), Value::seq(files));
+            result.insert(Value::from("changed"), Value::from(false));
+            result
+        };
         let mut vars = match loaded {
             Ok(vars) => vars,
             Err(message) => {
-                // ansible-core's include_vars returns its usual keys with the failure.
-                let mut result = Map::new();
-                result.insert(Value::from("ansible_facts"), Value::map(Map::new()));
-                let files = files
-                    .iter()
-                    .map(|f| Value::from(f.display().to_string()))
-                    .collect();
-                result.insert(Value::from("ansible_included_var_files"), Value::seq(files));
-                result.insert(Value::from("changed"), Value::from(false));
+                let mut result = result_with(Map::new());
                 result.insert(Value::from("failed"), Value::from(true));
                 result.insert(Value::from("message"), Value::from(message));
                 return Ran {
@@ -57,17 +61,9 @@ impl TaskRun<'_, '_> {
         for (key, value) in &vars {
             host.include_vars.insert(key.clone(), value.clone());
         }
-        let mut result = Map::new();
-        result.insert(Value::from("ansible_facts"), Value::map(vars));
-        let files = files
-            .iter()
-            .map(|f| Value::from(f.display().to_string()))
-            .collect();
-        result.insert(Value::from("ansible_included_var_files"), Value::seq(files));
-        result.insert(Value::from("changed"), Value::from(false));
         Ran {
             status: Status::Ok,
-            result,
+            result: result_with(vars),
         }
     }
 

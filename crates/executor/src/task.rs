@@ -246,14 +246,7 @@ impl<'p> TaskRun<'_, 'p> {
             Value::from("Task failed.").with_span(task_at.cloned()),
             Value::from(cause.as_str()).with_span(cond.span.clone().or_else(|| task_at.cloned())),
         ];
-        let mut summary = Map::new();
-        summary.insert(Value::from("msg"), Value::from(cause.as_str()));
-        summary.insert(Value::from("context"), Value::from("task"));
-        summary.insert(Value::from("chain"), Value::seq(chain));
-        let mut ran = failed(&format!("Task failed: {cause}"));
-        ran.result
-            .insert(Value::from("exception"), Value::map(summary));
-        ran
+        task_exception_chained(&cause, Some(chain))
     }
 
     /// Runs the task on `host`, reports it, and updates the host's state.
@@ -649,14 +642,7 @@ impl<'p> TaskRun<'_, 'p> {
             _ => vec![link(format!("Task failed: {outer}."), task_at)],
         };
         chain.push(link(cause, value.span.as_ref().or(task_at)));
-        let mut summary = Map::new();
-        summary.insert(Value::from("msg"), Value::from(msg.as_str()));
-        summary.insert(Value::from("context"), Value::from("task"));
-        summary.insert(Value::from("chain"), Value::seq(chain));
-        let mut ran = failed(&format!("Task failed: {msg}"));
-        ran.result
-            .insert(Value::from("exception"), Value::map(summary));
-        ran
+        task_exception_chained(&msg, Some(chain))
     }
 
     /// A failed result for a template error, naming the task's file:line.
@@ -1570,9 +1556,21 @@ fn timed_out(seconds: u64) -> Ran {
 /// as ansible-core 2.19 reports one: `Task failed: <reason>`, with the error's summary as
 /// `exception` (shown as `(traceback unavailable)` when registered).
 pub(crate) fn task_exception(reason: &str) -> Ran {
+    task_exception_chained(reason, None)
+}
+
+/// [`task_exception`] whose output prints `chain`: the error's links (message and place
+/// each, `<<< caused by >>>` between them) rather than the bare message.
+fn task_exception_chained(reason: &str, chain: Option<Vec<Value>>) -> Ran {
+    let mut summary = Map::new();
+    summary.insert(Value::from("msg"), Value::from(reason));
+    summary.insert(Value::from("context"), Value::from("task"));
+    if let Some(chain) = chain {
+        summary.insert(Value::from("chain"), Value::seq(chain));
+    }
     let mut ran = failed(&format!("Task failed: {reason}"));
     ran.result
-        .insert(Value::from("exception"), error_summary_of(reason, "task"));
+        .insert(Value::from("exception"), Value::map(summary));
     ran
 }
 
