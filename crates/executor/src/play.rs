@@ -578,7 +578,7 @@ impl PlayRun<'_> {
             let (status, result) = match &conn {
                 Ok(conn) => {
                     let target = oxible_modules::Target {
-                        conn: conn.as_ref(),
+                        conn: conn.clone(),
                         check_mode: false,
                         diff: false,
                         become_: None,

@@ -812,29 +812,14 @@ impl<'p> TaskRun<'_, 'p> {
         }))
     }
 
-    /// The connection the task uses (the delegated host's, if delegated), or the failed
-    /// result saying why its settings make none (an unknown connection type, a connection
-    /// variable that does not template): a task failure, as in Ansible; the host is only
-    /// unreachable once connecting fails.
-    pub(crate) fn connection(
-        &self,
-        settings: &TargetSettings,
-    ) -> Result<Arc<dyn oxible_connection::Connection>, Ran> {
-        settings
-            .conn
-            .clone()
-            .map_err(|reason| task_exception(&reason))
-    }
-
-    /// What a module (or an action's probe) sees of the target: `conn` with the task's
-    /// settings.
-    pub(crate) fn target<'c>(
-        &self,
-        conn: &'c dyn oxible_connection::Connection,
-        host: &HostState,
-        settings: TargetSettings,
-    ) -> Target<'c> {
-        Target {
+    /// What a module (or an action's probe) sees of the target: the task's connection (the
+    /// delegated host's, if delegated) with its settings; or the failed result saying why
+    /// the settings make no connection (an unknown connection type, a connection variable
+    /// that does not template): a task failure, as in Ansible; the host is only unreachable
+    /// once connecting fails.
+    pub(crate) fn target(&self, host: &HostState, settings: TargetSettings) -> Result<Target, Ran> {
+        let conn = settings.conn.map_err(|reason| task_exception(&reason))?;
+        Ok(Target {
             conn,
             check_mode: self.check_mode(),
             diff: self.play.options.diff,
@@ -843,7 +828,7 @@ impl<'p> TaskRun<'_, 'p> {
             controller_search_path: self.search_path(),
             host: host.name.clone(),
             python: settings.python,
-        }
+        })
     }
 
     /// Runs module `name` (the task's own, or the one an action hands its work to) on `host`.
@@ -869,12 +854,11 @@ impl<'p> TaskRun<'_, 'p> {
             Ok(args) => args,
             Err(err) => return failed(&err.to_string()),
         };
-        let conn = match self.connection(&settings) {
-            Ok(conn) => conn,
-            Err(unreachable) => return unreachable,
-        };
         let async_mode = settings.async_mode;
-        let target = self.target(conn.as_ref(), host, settings);
+        let target = match self.target(host, settings) {
+            Ok(target) => target,
+            Err(failed) => return failed,
+        };
         match async_mode {
             None => module_ran(module.run(&target, args).await),
             Some(mode) if mode.poll > 0 => {
@@ -882,30 +866,8 @@ impl<'p> TaskRun<'_, 'p> {
                 async_jobs::poll(job, mode, &host.name, &mut host.pending).await
             }
             Some(mode) => {
-                // A job outlives the task: it owns its connection and settings.
-                let Target {
-                    check_mode,
-                    diff,
-                    become_,
-                    env,
-                    controller_search_path,
-                    host: target_host,
-                    python,
-                    ..
-                } = target;
-                let job = async move {
-                    let target = Target {
-                        conn: conn.as_ref(),
-                        check_mode,
-                        diff,
-                        become_,
-                        env,
-                        controller_search_path,
-                        host: target_host,
-                        python,
-                    };
-                    module_ran(module.run(&target, args).await)
-                };
+                // A job outlives the task: it owns its target.
+                let job = async move { module_ran(module.run(&target, args).await) };
                 let jid = async_jobs::new_jid();
                 self.play.jobs.start(&jid, job, mode.limit);
                 async_jobs::started(&jid)

@@ -79,11 +79,10 @@ impl TaskRun<'_, '_> {
             Ok(settings) => settings,
             Err(failed) => return failed,
         };
-        let conn = match self.connection(&settings) {
-            Ok(conn) => conn,
-            Err(unreachable) => return unreachable,
+        let target = match self.target(host, settings) {
+            Ok(target) => target,
+            Err(failed) => return failed,
         };
-        let target = self.target(conn.as_ref(), host, settings);
         let timeout = number("timeout", 300);
         let connect_timeout = number("connect_timeout", 5);
         let pause = Duration::from_secs(number("sleep", 1));
@@ -144,7 +143,7 @@ impl TaskRun<'_, '_> {
 /// One look at the target: the file's content or what the port sent (`Some`), or `None` when
 /// the file is missing or the port refuses.
 async fn probe(
-    target: &Target<'_>,
+    target: &Target,
     subject: &Subject,
     connect_timeout: u64,
 ) -> Result<Option<String>, Ran> {

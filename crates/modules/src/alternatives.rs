@@ -183,7 +183,7 @@ fn wanted_subs(args: &Args) -> Result<Option<Vec<Sub>>, String> {
     Ok(Some(subs))
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     if args.get("path").is_none() && args.get("family").is_none() {
         return Ok(Outcome::failure(
             "one of the following is required: path, family",

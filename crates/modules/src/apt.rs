@@ -95,7 +95,7 @@ enum Installable {
 
 /// The parsed task, shared by every path.
 struct Job<'a> {
-    target: &'a Target<'a>,
+    target: &'a Target,
     args: &'a Args,
     /// `-o "Dpkg::Options::=--force-confdef" … -o DPkg::Lock::Timeout=60`.
     dpkg_options: String,
@@ -191,7 +191,7 @@ fn split_spec(spec: &str) -> (&str, Option<&'static str>, Option<&str>) {
     (spec, None, None)
 }
 
-pub(crate) async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+pub(crate) async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     args.exclusive(&["deb", "package", "upgrade"])?;
     let wanted = ["autoremove", "deb", "package", "update_cache", "upgrade"];
     if wanted.iter().all(|n| args.get(n).is_none()) {

@@ -125,7 +125,7 @@ pub(crate) fn download(url: &str, validate_certs: bool) -> String {
     format!("if command -v curl >/dev/null; then curl -fsSL {k}{u}; else wget -q {w}-O - {u}; fi")
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     args.exclusive(&["data", "file", "keyserver", "url"])?;
     let present = args.str("state") != Some("absent");
     let validate = args.bool("validate_certs", true);

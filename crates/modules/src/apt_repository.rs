@@ -203,7 +203,7 @@ fn chmod_mode(mode: &Value) -> String {
     }
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     let repo = args.str("repo").unwrap_or_default().to_string();
     let state = args.str("state").unwrap_or("present");
     if repo.is_empty() {
@@ -301,7 +301,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
 /// Writes the files whose text changed, deletes the emptied ones and updates the cache; when
 /// the update fails the files are put back as they were and the module fails.
 async fn apply(
-    target: &Target<'_>,
+    target: &Target,
     args: &Args,
     sources: &Sources,
     after: &[(String, String)],

@@ -165,7 +165,7 @@ fn sig_function(format: &str, single: bool) -> String {
     format!("sig() {{ {body}; }}; ")
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     let format = args.str("format").unwrap_or("gz").to_string();
     let raw_paths = args.strings("path");
     let excludes = args.strings("exclude_path");

@@ -271,7 +271,7 @@ fn enforce(keys: &mut Keys, new_keys: &[Entry], present: bool, exclusive: bool) 
     write
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     let user = args.str("user").unwrap_or_default().to_string();
     let mut key = args.str("key").unwrap_or_default().to_string();
     let path = args.str("path").map(str::to_string);

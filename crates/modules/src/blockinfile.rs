@@ -32,7 +32,7 @@ module!(
     pub BlockInFile = "blockinfile", SPEC, run
 );
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     args.exclusive(&["insertbefore", "insertafter"])?;
     let path = args.str("path").unwrap_or_default().to_string();
     let attrs = Attrs::from_args(&args)?;

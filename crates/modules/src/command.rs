@@ -66,7 +66,7 @@ fn command_line(args: &Args, through_shell: bool) -> Result<(String, Value), Mod
 }
 
 /// Runs the command; every result carries the module's `invocation`, as Ansible's do.
-async fn run(target: &Target<'_>, args: Args, through_shell: bool) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args, through_shell: bool) -> Result<Outcome, ModuleError> {
     let mut outcome = execute(target, &args, through_shell).await?;
     let mut module_args = args.module_args(SPEC);
     if through_shell {
@@ -78,7 +78,7 @@ async fn run(target: &Target<'_>, args: Args, through_shell: bool) -> Result<Out
 
 /// What `command`/`shell` did (`through_shell`: the latter).
 async fn execute(
-    target: &Target<'_>,
+    target: &Target,
     args: &Args,
     through_shell: bool,
 ) -> Result<Outcome, ModuleError> {
@@ -162,7 +162,7 @@ fn not_run(cmd: Value, msg: String) -> Outcome {
 
 /// `Some((path, "exists"|"does not exist"))` when `creates`/`removes` say to skip.
 async fn creates_or_removes(
-    target: &Target<'_>,
+    target: &Target,
     args: &Args,
     chdir: Option<&str>,
 ) -> Result<Option<(String, &'static str)>, ModuleError> {
@@ -232,9 +232,9 @@ mod tests {
         crate::args::test_args("command", SPEC, pairs)
     }
 
-    fn target(check_mode: bool) -> Target<'static> {
+    fn target(check_mode: bool) -> Target {
         Target {
-            conn: &Local,
+            conn: std::sync::Arc::new(Local),
             check_mode,
             diff: false,
             become_: None,

@@ -64,7 +64,7 @@ struct Tree {
     links: Vec<(String, String)>,
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     let content = args.get("content");
     let src = args.str("src");
     let mut dest = args.str("dest").unwrap_or_default().to_string();
@@ -213,7 +213,7 @@ fn common_file_args(args: &Args) -> Map {
 /// Runs the `file` module with `raw` arguments on `target`, from `probed` when given (the
 /// path's probe this module already made: no second round trip).
 async fn run_file(
-    target: &Target<'_>,
+    target: &Target,
     raw: &Map,
     probed: Option<ProbeOutput>,
 ) -> Result<Outcome, ModuleError> {
@@ -381,7 +381,7 @@ struct Dest {
 /// Probes `path` and `<path>/<name>` (taken when `path` is a directory) and the parent, in
 /// one command (with the content of the regular file among them when `read`).
 async fn probe_dest(
-    target: &Target<'_>,
+    target: &Target,
     path: &str,
     name: &str,
     attrs: &Attrs,
@@ -439,7 +439,7 @@ fn stat_of(probe: &Probe, follow: bool) -> Option<&Stat> {
 
 /// Copies one controller file (Ansible's `_copy_file`); `None` when skipped (`force=false`).
 async fn copy_file(
-    target: &Target<'_>,
+    target: &Target,
     args: &Args,
     attrs: &Attrs,
     file: &LocalFile,
@@ -615,7 +615,7 @@ fn diff_entry(found: &Dest, file: &LocalFile) -> Map {
 /// validate, atomic rename keeping the old file's mode and owner (`keep` overrides the mode,
 /// as `remote_src` copies the source's), then the attributes; the result has the path info.
 async fn install(
-    target: &Target<'_>,
+    target: &Target,
     args: &Args,
     attrs: &Attrs,
     found: &Dest,
@@ -684,7 +684,7 @@ async fn install(
 
 /// `remote_src`: Ansible's copy module on a source already on the target.
 async fn remote(
-    target: &Target<'_>,
+    target: &Target,
     args: &Args,
     attrs: &Attrs,
     src: &str,
@@ -785,7 +785,7 @@ async fn remote(
 /// `remote_src` with a directory: Ansible's `copy_directory` (copy what is missing or differs,
 /// keeping modes and symlinks) in one command that prints one line per change.
 async fn remote_tree(
-    target: &Target<'_>,
+    target: &Target,
     attrs: &Attrs,
     src: &str,
     dest: &str,

@@ -191,7 +191,7 @@ impl CronTab {
     }
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     args.exclusive(&["insertafter", "insertbefore"])?;
     let name = args.str("name").unwrap_or_default().to_string();
     let user = args.str("user");

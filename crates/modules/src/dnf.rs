@@ -504,7 +504,7 @@ fn done(changed: bool, msg: &str, results: Vec<String>) -> Outcome {
     outcome
 }
 
-pub(crate) async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+pub(crate) async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     if args.get("use").is_some() && args.get("use_backend").is_some() {
         return Ok(Outcome::action_failure(
             "parameters are mutually exclusive: ('use', 'use_backend')",
@@ -634,7 +634,7 @@ fn marking_errors(text: &str, specs: &[String]) -> Vec<(String, String)> {
 /// matches come first): package dicts as Ansible's `_package_dict`, installed packages sorted by
 /// name and version, then available ones by repository, name and version (the order of dnf's
 /// sack).
-async fn list(target: &Target<'_>, opts: &str, what: &str) -> Result<Outcome, ModuleError> {
+async fn list(target: &Target, opts: &str, what: &str) -> Result<Outcome, ModuleError> {
     let qf = "--qf '%{name}\\t%{epoch}\\t%{version}\\t%{release}\\t%{arch}\\t%{repoid}'";
     let query = |sel: &str, spec: &str| format!("dnf {opts} -q repoquery {sel} {qf} {spec} 2>&1");
     let spec = format!("-- {}", quote(what));
@@ -744,7 +744,7 @@ fn dnf_error(output: &str) -> String {
 
 /// The parsed task.
 struct Job<'a> {
-    target: &'a Target<'a>,
+    target: &'a Target,
     args: &'a Args,
     /// dnf options for every command.
     opts: String,

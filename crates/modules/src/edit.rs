@@ -20,7 +20,7 @@ pub(crate) struct Loaded {
 
 /// Reads `path`, its stat and the ids `attrs` need, in one command.
 pub(crate) async fn load(
-    target: &Target<'_>,
+    target: &Target,
     path: &str,
     attrs: &Attrs,
 ) -> Result<Loaded, ModuleError> {
@@ -76,7 +76,7 @@ pub(crate) struct Committed {
 /// Writes `new_text` (when some) to the loaded file and sets the attributes, in one command
 /// (nothing in check mode). `Err` is the module's failure result.
 pub(crate) async fn commit(
-    target: &Target<'_>,
+    target: &Target,
     path: &str,
     loaded: &Loaded,
     new_text: Option<&str>,
@@ -135,7 +135,7 @@ pub(crate) async fn commit(
 /// `blockinfile` return (`changed`, `msg`, the backup under `backup_key`, `diff` list).
 /// `before`/`after` texts appear in the diff only with `--diff`, as the modules do.
 pub(crate) async fn apply(
-    target: &Target<'_>,
+    target: &Target,
     path: &str,
     loaded: &Loaded,
     edit: Edit,

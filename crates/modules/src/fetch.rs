@@ -41,7 +41,7 @@ fn local_sums(path: &Path) -> Option<(String, String)> {
 }
 
 /// Where the file goes on the controller (Ansible's dest computation, `path_dwim` included).
-fn destination(target: &Target<'_>, src: &str, dest: &str, flat: bool) -> Result<String, String> {
+fn destination(target: &Target, src: &str, dest: &str, flat: bool) -> Result<String, String> {
     let dwim = |path: &str| -> String {
         if path.starts_with('/') {
             return path.to_string();
@@ -77,7 +77,7 @@ fn destination(target: &Target<'_>, src: &str, dest: &str, flat: bool) -> Result
     Ok(fs::normpath(&dest))
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     if target.check_mode {
         let mut outcome = Outcome::changed(false);
         outcome.msg = Some("check mode not (yet) supported for this module".into());

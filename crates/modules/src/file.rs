@@ -60,7 +60,7 @@ fn failure(msg: String, path: &str) -> Box<Outcome> {
     Box::new(outcome)
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     run_probed(target, args, None).await
 }
 
@@ -68,7 +68,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
 /// `path` (with realpath, and the ids of `owner`/`group`) in its own round trip, as `copy`
 /// does before it settles the attributes of an unchanged file.
 pub(crate) async fn run_probed(
-    target: &Target<'_>,
+    target: &Target,
     args: Args,
     probed: Option<fs::ProbeOutput>,
 ) -> Result<Outcome, ModuleError> {
@@ -200,7 +200,7 @@ fn keys(pairs: &[(&str, Option<&str>)]) -> Map {
 
 type Planned = Result<Plan, Box<Outcome>>;
 
-async fn absent(target: &Target<'_>, path: &str, probe: &Probe) -> Result<Planned, ModuleError> {
+async fn absent(target: &Target, path: &str, probe: &Probe) -> Result<Planned, ModuleError> {
     let prev = probe.state();
     let map = keys(&[("path", Some(path)), ("state", Some("absent"))]);
     if prev == "absent" {
@@ -229,7 +229,7 @@ async fn absent(target: &Target<'_>, path: &str, probe: &Probe) -> Result<Planne
 }
 
 /// `{directories, files}` under `path` in Python's `os.walk` order, as Ansible's diff lists them.
-async fn walk_listing(target: &Target<'_>, path: &str) -> Result<Value, ModuleError> {
+async fn walk_listing(target: &Target, path: &str) -> Result<Value, ModuleError> {
     let out = target
         .run(
             &format!(
@@ -402,7 +402,7 @@ fn existing(
 }
 
 async fn directory(
-    target: &Target<'_>,
+    target: &Target,
     path: &str,
     probe: &Probe,
     ids: &ProbeOutput,
@@ -496,7 +496,7 @@ async fn directory(
 
 /// The attribute commands for everything below `dir` (links themselves, not followed).
 async fn recursive(
-    target: &Target<'_>,
+    target: &Target,
     dir: &str,
     ids: &ProbeOutput,
     attrs: &Attrs,
@@ -529,7 +529,7 @@ async fn recursive(
 /// States `link` and `hard`.
 #[allow(clippy::too_many_arguments)]
 async fn link(
-    target: &Target<'_>,
+    target: &Target,
     path: &str,
     probe: &Probe,
     ids: &ProbeOutput,

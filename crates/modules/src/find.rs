@@ -444,7 +444,7 @@ fn parse_listings(text: &str) -> (f64, u32, Vec<Option<Listing>>) {
 
 /// The second round trip: checksums and texts of `files`.
 async fn file_data(
-    target: &Target<'_>,
+    target: &Target,
     files: &[&Entry],
     checksum: Option<&str>,
     texts: bool,
@@ -493,7 +493,7 @@ async fn file_data(
     Ok(data)
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     let paths = args.strings("paths");
     let follow = args.bool("follow", false);
     let recurse = args.bool("recurse", false);

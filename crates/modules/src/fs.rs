@@ -330,7 +330,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// Runs `script` (probe snippets) and parses its output.
-pub(crate) async fn probe(target: &Target<'_>, script: &str) -> Result<ProbeOutput, ModuleError> {
+pub(crate) async fn probe(target: &Target, script: &str) -> Result<ProbeOutput, ModuleError> {
     let out = target
         .run(&format!("LC_ALL=C; export LC_ALL; {script}"), None, None)
         .await?;
@@ -339,7 +339,7 @@ pub(crate) async fn probe(target: &Target<'_>, script: &str) -> Result<ProbeOutp
 
 /// Probes one path (`sha1`/`md5`/`realpath` as wanted), with the ids of `attrs`.
 pub(crate) async fn probe_path(
-    target: &Target<'_>,
+    target: &Target,
     path: &str,
     want: Want,
     attrs: &Attrs,
@@ -757,10 +757,7 @@ fn validate_command(validate: &str, word: &str) -> Result<String, String> {
 }
 
 /// Performs `install` in one round trip (content through stdin), ending with a probe of `dest`.
-pub(crate) async fn install(
-    target: &Target<'_>,
-    install: Install,
-) -> Result<Installed, ModuleError> {
+pub(crate) async fn install(target: &Target, install: Install) -> Result<Installed, ModuleError> {
     let q = oxible_shell::quote(&install.dest);
     let fill = match &install.source {
         Source::Bytes(_) => "cat > \"$tmp\"".to_string(),
@@ -853,7 +850,7 @@ pub(crate) fn normpath(path: &str) -> String {
 }
 
 /// Runs `commands` in one round trip; the first failure's message is the error.
-pub(crate) async fn run_all(target: &Target<'_>, commands: &[String]) -> Result<(), ModuleError> {
+pub(crate) async fn run_all(target: &Target, commands: &[String]) -> Result<(), ModuleError> {
     if commands.is_empty() {
         return Ok(());
     }

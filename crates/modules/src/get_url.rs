@@ -113,7 +113,7 @@ fn tagged<'a>(text: &'a str, tag: &str) -> Option<&'a str> {
         .find_map(|l| l.strip_prefix(tag).and_then(|r| r.strip_prefix(' ')))
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     let url = args.str("url").unwrap_or_default().to_string();
     let mut dest = args.str("dest").unwrap_or_default().to_string();
     let attrs = Attrs::from_args(&args)?;
@@ -464,7 +464,7 @@ fn is_url(text: &str) -> bool {
 
 /// `force=false` with a matching `checksum`: nothing downloaded, attributes applied.
 async fn attributes_only(
-    target: &Target<'_>,
+    target: &Target,
     mut result: Outcome,
     dest: &str,
     probe: &Probe,
@@ -508,7 +508,7 @@ struct Download {
 /// Downloads on the target with curl or wget into a temp file in `stage_dir`; the temp file
 /// is removed unless the answer is a 200 (or the URL a `file:` one).
 async fn target_download(
-    target: &Target<'_>,
+    target: &Target,
     tool: Tool,
     request: &Request,
     stage_dir: &str,
@@ -580,7 +580,7 @@ async fn target_download(
 /// The fallback without a client on the target: curl on the controller, the body pushed to a
 /// temp file in `stage_dir` with `put_file`.
 async fn controller_download(
-    target: &Target<'_>,
+    target: &Target,
     request: &Request,
     stage_dir: &str,
     if_modified: bool,
@@ -647,7 +647,7 @@ fn hex(bytes: &[u8]) -> String {
 /// Fetches a small text (a checksum file) with `tool`: the response and the body, or the
 /// failure message.
 pub(crate) async fn fetch_text(
-    target: &Target<'_>,
+    target: &Target,
     tool: Tool,
     request: &Request,
 ) -> Result<Result<(Fetched, Vec<u8>), String>, ModuleError> {

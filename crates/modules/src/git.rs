@@ -90,7 +90,7 @@ head_of() { # the remote head, or the failure
 }
 "#;
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     let repo = args.str("repo").unwrap_or_default().to_string();
     let Some(dest) = args.str("dest").map(str::to_string) else {
         if args.bool("clone", true) {

@@ -29,7 +29,7 @@ fn gid_of(line: &str) -> Option<i64> {
     line.lines().next()?.split(':').nth(2)?.parse().ok()
 }
 
-async fn lookup(target: &Target<'_>, name: &str) -> Result<Option<i64>, ModuleError> {
+async fn lookup(target: &Target, name: &str) -> Result<Option<i64>, ModuleError> {
     let out = target
         .run(&format!("getent group {}", quote(name)), None, None)
         .await?;
@@ -78,7 +78,7 @@ fn command(args: &Args, name: &str, current: Option<i64>) -> Option<Vec<String>>
     Some(cmd)
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     let name = args.str("name").unwrap_or_default().to_string();
     let state = args.str("state").unwrap_or("present");
     if args.bool("non_unique", false) && args.int("gid").is_none() {

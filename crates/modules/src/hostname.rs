@@ -130,7 +130,7 @@ fn section_name(s: Strategy) -> &'static str {
 /// What [`fqdn`] reads: the kernel's name and its `getent hosts` line.
 const FQDN_PROBE: &str = "h=$(uname -n); getent hosts \"$h\" | head -1; echo \"@@$h\"";
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     let name = args.str("name").unwrap_or_default().to_string();
     // One probe: whether systemd runs the host, the distribution, the names every strategy
     // would read, and the kernel's name for the fqdn.

@@ -112,7 +112,7 @@ fn render(lines: &[Line]) -> String {
         .collect()
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     let path = args.str("path").unwrap_or_default().to_string();
     let user = args.str("name").unwrap_or_default().to_string();
     let scheme = args
@@ -203,7 +203,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
 
 /// Writes `new` (not in check mode) and the attributes, as the module's `check_file_attrs`.
 async fn finish(
-    target: &Target<'_>,
+    target: &Target,
     path: &str,
     loaded: &edit::Loaded,
     new: Option<String>,

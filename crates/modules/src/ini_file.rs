@@ -63,7 +63,7 @@ struct Request {
     modify_inactive_option: bool,
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     args.exclusive(&["value", "values"])?;
     let path = args.str("path").unwrap_or_default().to_string();
     let attrs = Attrs::from_args(&args)?;

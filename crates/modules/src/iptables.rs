@@ -262,7 +262,7 @@ struct Ran {
     stderr: String,
 }
 
-async fn run_cmd(target: &Target<'_>, cmd: &[String]) -> Result<Ran, ModuleError> {
+async fn run_cmd(target: &Target, cmd: &[String]) -> Result<Ran, ModuleError> {
     let out = target.run(&join(cmd), None, None).await?;
     Ok(Ran {
         rc: i64::from(out.rc),
@@ -282,7 +282,7 @@ fn command_failure(cmd: &[String], ran: &Ran) -> Outcome {
     outcome
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     args.exclusive(&["set_dscp_mark", "set_dscp_mark_class"])?;
     args.exclusive(&["flush", "policy"])?;
     let flush = args.bool("flush", false);

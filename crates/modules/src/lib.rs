@@ -33,7 +33,7 @@ macro_rules! module {
 
             fn run<'a>(
                 &'a self,
-                target: &'a $crate::Target<'a>,
+                target: &'a $crate::Target,
                 args: $crate::Args,
             ) -> oxible_connection::BoxFuture<'a, Result<$crate::Outcome, $crate::ModuleError>> {
                 Box::pin($run(target, args $(, $extra)*))
@@ -132,7 +132,7 @@ pub trait Module: Send + Sync {
     /// Runs the module on `target` with validated `args`.
     fn run<'a>(
         &'a self,
-        target: &'a Target<'a>,
+        target: &'a Target,
         args: Args,
     ) -> BoxFuture<'a, Result<Outcome, ModuleError>>;
 }

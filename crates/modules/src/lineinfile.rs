@@ -31,7 +31,7 @@ module!(
     pub LineInFile = "lineinfile", SPEC, run
 );
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     args.exclusive(&["insertbefore", "insertafter"])?;
     args.exclusive(&["regexp", "search_string"])?;
     let path = args.str("path").unwrap_or_default().to_string();

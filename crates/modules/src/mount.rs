@@ -227,7 +227,7 @@ fn ismount(path_stat: &str, parent_stat: &str) -> bool {
     p[0] != q[0] || p[1] == q[1]
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     let state = args.str("state").unwrap_or_default().to_string();
     if matches!(state.as_str(), "mounted" | "present" | "ephemeral") {
         let missing: Vec<&str> = ["src", "fstype"]

@@ -34,7 +34,7 @@ module!(
 /// prefers them.
 const MANAGERS: &str = "apt-get:apt dnf5:dnf5 dnf:dnf yum:yum zypper:zypper apk:apk pacman:pacman";
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     let manager = match args.str("use").filter(|u| *u != "auto") {
         Some(manager) => manager.to_string(),
         None => {

@@ -11,7 +11,7 @@ module!(
     pub Ping = "ping", SPEC, run
 );
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     let data = args.str("data").unwrap_or("pong").to_string();
     if data == "crash" {
         return Ok(Outcome::failure("boom"));

@@ -70,7 +70,7 @@ fn state_args(state: &str) -> &'static [&'static str] {
 }
 
 /// Runs the task: one script on the target, then Ansible's result from what it reported.
-pub(crate) async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+pub(crate) async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     if args.get("name").is_none() && args.get("requirements").is_none() {
         return Err(ModuleError::Args(
             "one of the following is required: name, requirements".into(),

@@ -202,7 +202,7 @@ pub(crate) enum Psql {
 /// Runs `script` with psql on the target, connected to `db`. A session role (`session_role`)
 /// is set first, as community.postgresql does right after connecting.
 pub(crate) async fn run(
-    target: &Target<'_>,
+    target: &Target,
     args: &Args,
     db: Option<&str>,
     script: &str,
@@ -216,7 +216,7 @@ pub(crate) async fn run(
 /// [`run`], also giving the sections printed before a failure (as [`Psql::Failed`]'s
 /// message, the second item): they tell which statement of the script failed.
 pub(crate) async fn run_partial(
-    target: &Target<'_>,
+    target: &Target,
     args: &Args,
     db: Option<&str>,
     script: &str,

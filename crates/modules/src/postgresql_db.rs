@@ -167,12 +167,12 @@ fn result(changed: bool, db: &str, commands: &[String]) -> Outcome {
     outcome
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     postgresql::with_deprecations(&args, &[], apply(target, &args).await?)
 }
 
 /// The module's work; `run` adds the deprecations.
-async fn apply(target: &Target<'_>, args: &Args) -> Result<Outcome, ModuleError> {
+async fn apply(target: &Target, args: &Args) -> Result<Outcome, ModuleError> {
     let db = args.str("db").unwrap_or_default().to_string();
     let state = args.str("state").unwrap_or("present");
     let maintenance = args.str("maintenance_db").unwrap_or("postgres").to_string();

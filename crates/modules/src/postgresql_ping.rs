@@ -51,7 +51,7 @@ fn server_version(raw: &str) -> Map {
     version
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     let db = postgresql::param(&args, "login_db", ALIASES).map(str::to_string);
     let script = format!("{}SELECT version();\n", postgresql::section("version"));
     let mut outcome = Outcome::changed(false);

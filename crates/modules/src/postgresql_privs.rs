@@ -470,12 +470,12 @@ fn result(changed: bool, queries: &[String]) -> Outcome {
     outcome
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     postgresql::with_deprecations(&args, ALIASES, apply(target, &args).await?)
 }
 
 /// The module's work; `run` adds the deprecations.
-async fn apply(target: &Target<'_>, args: &Args) -> Result<Outcome, ModuleError> {
+async fn apply(target: &Target, args: &Args) -> Result<Outcome, ModuleError> {
     let req = match request(args) {
         Ok(r) => r,
         Err(msg) => return Ok(Outcome::failure(msg)),

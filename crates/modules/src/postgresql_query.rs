@@ -500,13 +500,13 @@ fn changes(status: &str) -> bool {
     }
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     args.exclusive(&["positional_args", "named_args"])?;
     postgresql::with_deprecations(&args, ALIASES, apply(target, &args).await?)
 }
 
 /// The module's work; `run` adds the deprecations.
-async fn apply(target: &Target<'_>, args: &Args) -> Result<Outcome, ModuleError> {
+async fn apply(target: &Target, args: &Args) -> Result<Outcome, ModuleError> {
     let query_list: Vec<String> = match args.get("query").map(|v| &v.kind) {
         Some(ValueKind::Seq(items)) => items.iter().map(Value::py_str).collect(),
         Some(ValueKind::Str(q)) => vec![q.to_string()],

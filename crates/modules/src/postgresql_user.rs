@@ -218,12 +218,12 @@ fn result(changed: bool, user: &str, queries: &[String]) -> Outcome {
     outcome
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     postgresql::with_deprecations(&args, ALIASES, apply(target, &args).await?)
 }
 
 /// The module's work; `run` adds the deprecations.
-async fn apply(target: &Target<'_>, args: &Args) -> Result<Outcome, ModuleError> {
+async fn apply(target: &Target, args: &Args) -> Result<Outcome, ModuleError> {
     let user = args.str("user").unwrap_or_default().to_string();
     let state = args.str("state").unwrap_or("present");
     let password = args.str("password");

@@ -17,7 +17,7 @@ module!(
     pub Raw = "raw", SPEC, run
 );
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     if target.check_mode {
         // Ansible's raw action skips itself in check mode, without a message.
         let mut outcome = Outcome::changed(false);

@@ -28,7 +28,7 @@ module!(
     pub Replace = "replace", SPEC, run
 );
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     let path = args.str("path").unwrap_or_default().to_string();
     let attrs = Attrs::from_args(&args)?;
     let loaded = edit::load(target, &path, &attrs).await?;

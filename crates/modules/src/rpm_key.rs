@@ -60,7 +60,7 @@ fn py_set(items: &[String]) -> String {
     format!("{{{}}}", items.join(", "))
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     let key = args.str("key").unwrap_or_default().to_string();
     let state = args.str("state").unwrap_or("present");
     let fingerprints: Vec<String> = args
@@ -220,7 +220,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
 
 /// Runs `cmd`; its standard error is the failure message when it fails (Ansible's
 /// `execute_command`).
-async fn change(target: &Target<'_>, cmd: &str) -> Result<(), ModuleError> {
+async fn change(target: &Target, cmd: &str) -> Result<(), ModuleError> {
     let out = target.run(cmd, None, None).await?;
     if out.rc != 0 {
         return Err(ModuleError::Failed(out.stderr_text()));

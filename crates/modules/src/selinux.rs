@@ -54,7 +54,7 @@ fn config_value(text: &str, key: &str) -> Option<String> {
         .next_back()
 }
 
-async fn run_selinux(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run_selinux(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     let state = args.str("state").unwrap_or_default().to_string();
     let configfile = args
         .str("configfile")
@@ -193,7 +193,7 @@ async fn run_selinux(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleE
     Ok(outcome)
 }
 
-async fn run_seboolean(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run_seboolean(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     let name = args.str("name").unwrap_or_default().to_string();
     let persistent = args.bool("persistent", false);
     let state = args.bool("state", false);

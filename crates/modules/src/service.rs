@@ -59,7 +59,7 @@ module!(
 const SYSTEMD_PROBE: &str = "command -v systemctl >/dev/null 2>&1 && \
     { [ -e /run/systemd/system/ ] || [ -e /dev/.run/systemd/ ] || [ -e /dev/.systemd/ ]; } && echo systemd";
 
-async fn run_service(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run_service(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     if args.get("state").is_none() && args.get("enabled").is_none() {
         return Err(ModuleError::Args(
             "one of the following is required: state, enabled".into(),
@@ -251,7 +251,7 @@ async fn run_service(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleE
 }
 
 /// Runs the enablement commands; `Some(message)` when one failed.
-async fn apply(target: &Target<'_>, commands: &[String]) -> Result<Option<String>, ModuleError> {
+async fn apply(target: &Target, commands: &[String]) -> Result<Option<String>, ModuleError> {
     if commands.is_empty() {
         return Ok(None);
     }
@@ -490,14 +490,14 @@ fn probe_script(systemctl: &str, unit: &str) -> String {
         )
 }
 
-async fn run_systemd(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run_systemd(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     systemd_unit(target, args, Vec::new()).await
 }
 
 /// The `systemd` module with `warnings` to report (those of `service` dispatching to it, as
 /// Ansible's `service` action warns of the arguments it drops), whatever the outcome.
 async fn systemd_unit(
-    target: &Target<'_>,
+    target: &Target,
     args: Args,
     mut warnings: Vec<String>,
 ) -> Result<Outcome, ModuleError> {
@@ -513,7 +513,7 @@ async fn systemd_unit(
 
 /// The `systemd` module's work; warnings are added to `warnings`.
 async fn systemd_module(
-    target: &Target<'_>,
+    target: &Target,
     args: Args,
     warnings: &mut Vec<String>,
 ) -> Result<Outcome, ModuleError> {

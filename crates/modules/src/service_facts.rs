@@ -35,7 +35,7 @@ module!(
     pub ServiceFacts = "service_facts", &[], run
 );
 
-async fn run(target: &Target<'_>, _args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, _args: Args) -> Result<Outcome, ModuleError> {
     let out = target.run(SCRIPT, None, None).await?;
     let services = parse(&out.stdout_text());
     if services.is_empty() {

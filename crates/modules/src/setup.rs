@@ -53,7 +53,7 @@ module!(
     pub Setup = "setup", SPEC, run
 );
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     let out = target.run(PROBE, None, None).await?;
     let mut facts: Map = parse(&out.stdout_text())
         .into_iter()

@@ -14,7 +14,7 @@ module!(
     pub Slurp = "slurp", SPEC, run
 );
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     let src = args.str("src").unwrap_or_default();
     let quoted = oxible_shell::quote(src);
     let script = format!(

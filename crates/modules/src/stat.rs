@@ -27,7 +27,7 @@ module!(
     pub StatModule = "stat", SPEC, run
 );
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     let path = args.str("path").unwrap_or_default();
     let follow = args.bool("follow", false);
     let algorithm = args.str("checksum_algorithm").unwrap_or("sha1");

@@ -165,7 +165,7 @@ fn absent_script(file: &str, check: bool) -> String {
     )
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     args.exclusive(&["user", "group"])?;
     let present = args.str("state") != Some("absent");
     if present && args.get("commands").is_none() {

@@ -92,7 +92,7 @@ fn same_words(a: &str, b: &str) -> bool {
     a.split_whitespace().eq(b.split_whitespace())
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     let name = args.str("name").unwrap_or_default().trim().to_string();
     let present = args.str("state") != Some("absent");
     let value = parse_value(&args);

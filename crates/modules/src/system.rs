@@ -29,7 +29,7 @@ pub(crate) fn head(stdout: &str) -> &str {
 
 /// Runs `script`, which prints [`section`]s, and returns them.
 pub(crate) async fn probe(
-    target: &Target<'_>,
+    target: &Target,
     script: &str,
 ) -> Result<HashMap<String, String>, ModuleError> {
     let out = target.run(script, None, None).await?;

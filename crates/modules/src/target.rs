@@ -1,14 +1,15 @@
 //! The target a module works on: its connection plus the task's settings.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use oxible_connection::{Become, Connection, ConnectionError, ExecOutput, ExecRequest};
 
 /// One host as a module sees it for one task.
 #[derive(Debug)]
-pub struct Target<'a> {
-    /// The host's connection.
-    pub conn: &'a dyn Connection,
+pub struct Target {
+    /// The host's connection (shared: a target can outlive the task, as an `async` job does).
+    pub conn: Arc<dyn Connection>,
     /// `--check` / `check_mode: true`: report what would change, change nothing.
     pub check_mode: bool,
     /// `--diff` / `diff: true`: report differences of files.
@@ -31,7 +32,7 @@ pub struct Target<'a> {
     pub python: Option<String>,
 }
 
-impl Target<'_> {
+impl Target {
     /// Runs `script` with the task's escalation and environment, optionally in `cwd` with `stdin`.
     pub async fn run(
         &self,

@@ -16,7 +16,7 @@ module!(
     pub TempFile = "tempfile", SPEC, run
 );
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     if target.check_mode {
         let mut outcome = Outcome::changed(false);
         outcome.msg = Some("remote module (tempfile) does not support check mode".into());

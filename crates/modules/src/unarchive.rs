@@ -73,7 +73,7 @@ fn tar_differs(line: &str, run_uid: i64, attrs: &Attrs) -> bool {
         || line.contains(": Invalid group")
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     let mut src = args.str("src").unwrap_or_default().to_string();
     let dest = args.str("dest").unwrap_or_default().to_string();
     args.exclusive(&["include", "exclude"])?;
@@ -806,7 +806,7 @@ fn archive_crcs(text: &str) -> HashMap<String, u32> {
 
 /// `remote_src` URL: downloaded into `dir` on the target; the file's path, or the failure.
 async fn download(
-    target: &Target<'_>,
+    target: &Target,
     tool: Tool,
     args: &Args,
     url: &str,

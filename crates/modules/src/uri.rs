@@ -141,7 +141,7 @@ fn py_int_list(codes: &[i64]) -> String {
     format!("[{}]", items.join(", "))
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     if target.check_mode {
         // Ansible's uri action refuses check mode before anything runs.
         let mut outcome = Outcome::changed(false);
@@ -472,7 +472,7 @@ async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
 
 /// The target has no curl: wget there, else curl on the controller.
 async fn fallback(
-    target: &Target<'_>,
+    target: &Target,
     request: &Request,
 ) -> Result<(Fetched, Vec<u8>, Option<String>), ModuleError> {
     let out = target.run(Tool::detect_snippet(), None, None).await?;

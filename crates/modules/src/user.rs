@@ -159,7 +159,7 @@ impl Task<'_> {
     }
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     let name = args.str("name").unwrap_or_default().to_string();
     let groups = args.get("groups").map(|_| args.strings("groups").join(","));
     let mut warnings = Vec::new();

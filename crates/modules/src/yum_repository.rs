@@ -240,7 +240,7 @@ fn options(args: &Args) -> Vec<(String, String)> {
     out
 }
 
-async fn run(target: &Target<'_>, args: Args) -> Result<Outcome, ModuleError> {
+async fn run(target: &Target, args: Args) -> Result<Outcome, ModuleError> {
     let name = args.str("name").unwrap_or_default().to_string();
     let state = args.str("state").unwrap_or("present");
     if state == "present" {
